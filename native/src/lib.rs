@@ -1,0 +1,11 @@
+//! gopher-orch: validates JWT access tokens against an identity provider's JWKS.
+//!
+//! Layout (see `shared/DESIGN.md` §3): the safe core (`error`, `alg`, `b64`, `json`, `jwk`,
+//! `jwt`, `claims`, `www_authenticate`, `fetch`, `keystore`, `cache`, `client`) knows nothing
+//! of C; `panic` + `ffi` hold the unsafe boundary; `capi::*` maps one C concept per file.
+
+pub mod alg;
+pub mod claims;
+pub mod error;
+pub mod jwk;
+pub mod jwt;
