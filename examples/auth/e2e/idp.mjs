@@ -1,0 +1,151 @@
+// A real OAuth 2.0 authorization server for the end-to-end tests: `oidc-provider` on loopback.
+//
+// It issues client_credentials access tokens as RS256-signed JWTs (RFC 9068 `at+jwt`) whose
+// `aud` is the RFC 8707 resource indicator the client asked for (or --default-resource).
+//
+// Everything secret is generated here, at start-up, for this run only: the RSA signing key and
+// the client's id and secret. Nothing is read from disk or from the environment.
+//
+// Usage: node idp.mjs --default-resource http://127.0.0.1:PORT/mcp
+//
+// Once listening, prints ONE line of JSON on stdout:
+//   {"issuer", "jwks_uri", "token_endpoint", "client_id", "client_secret", "scopes"}
+// and serves until SIGTERM/SIGINT or until its stdin is closed (so a test runner that dies
+// cannot leave it behind).
+//
+// Loopback only: it binds 127.0.0.1 and accepts resource indicators that are http(s) URLs on
+// a loopback host. It is a test fixture, not a production authorization server.
+
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import Provider, { errors } from 'oidc-provider';
+
+const MCP_SCOPES = ['mcp:read', 'mcp:admin'];
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function parseCli() {
+  const { values } = parseArgs({
+    options: {
+      'default-resource': { type: 'string' },
+      'token-ttl': { type: 'string', default: '600' },
+    },
+    strict: true,
+  });
+  const ttl = Number.parseInt(values['token-ttl'], 10);
+  if (!Number.isInteger(ttl) || ttl < 10 || ttl > 86400) {
+    throw new Error(`--token-ttl must be an integer number of seconds in [10, 86400], got ${values['token-ttl']}`);
+  }
+  const defaultResource = values['default-resource'];
+  if (defaultResource !== undefined && !isLoopbackResource(defaultResource)) {
+    throw new Error(`--default-resource must be an http(s) URL on a loopback host, got ${defaultResource}`);
+  }
+  return { defaultResource, ttl };
+}
+
+function isLoopbackResource(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:')
+    && LOOPBACK_HOSTS.has(url.hostname)
+    && url.hash === '';
+}
+
+function signingJwks() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' });
+  return { keys: [{ ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' }] };
+}
+
+function buildProvider(issuer, { defaultResource, ttl }, client) {
+  return new Provider(issuer, {
+    jwks: signingJwks(),
+    clients: [{
+      client_id: client.id,
+      client_secret: client.secret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: MCP_SCOPES.join(' '),
+    }],
+    scopes: ['openid', 'offline_access', ...MCP_SCOPES],
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        // client_credentials: with no `resource` parameter, the token is for the MCP endpoint.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (!isLoopbackResource(resourceIndicator)) {
+            throw new errors.InvalidTarget('this test IdP only serves loopback resources');
+          }
+          return {
+            scope: MCP_SCOPES.join(' '),
+            audience: resourceIndicator,
+            accessTokenTTL: ttl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    ttl: { ClientCredentials: ttl },
+    // Never render HTML error pages with internals; a JSON body is enough for tests.
+    renderError: async (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  });
+}
+
+async function main() {
+  const options = parseCli();
+  const client = { id: `e2e-${randomUUID()}`, secret: randomBytes(32).toString('base64url') };
+
+  // Bind first (port 0 = the kernel picks a free port), then build the provider for that issuer.
+  const server = http.createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = buildProvider(issuer, options, client);
+  server.on('request', provider.callback());
+
+  const shutdown = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.stdin.on('end', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
+
+  process.stdout.write(`${JSON.stringify({
+    issuer,
+    jwks_uri: `${issuer}/jwks`,
+    token_endpoint: `${issuer}/token`,
+    client_id: client.id,
+    client_secret: client.secret,
+    scopes: MCP_SCOPES,
+  })}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`idp.mjs: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});
