@@ -1,0 +1,194 @@
+"""Authenticating one request: bearer token → verified claims → scope policy → context or refusal.
+
+:class:`Authenticator` owns one native :class:`GopherAuthClient` (thread-safe, so one per
+process serves every request and worker thread) and never keeps per-request state: each call
+returns a fresh :class:`AuthContext` or a ready :class:`Challenge`. It fails closed: every
+outcome other than a verified token with the needed scopes is a refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from ..ffi.auth import (
+    GopherAuthClient,
+    GopherAuthError,
+    GopherValidationOptions,
+    TokenPayload,
+    gopher_init_auth_library,
+)
+from .challenge import Challenge, ChallengeFactory
+from .config import ResourceServerConfig
+from .context import AuthContext
+from .credentials import Headers, MalformedAuthorization, read_bearer_token
+
+__all__ = ["AuthResult", "Authenticator"]
+
+AuthResult = AuthContext | Challenge
+
+logger = logging.getLogger("gopher_mcp_python.auth")
+
+#: What a client is told for each verdict. Deliberately coarse: the native library's detailed
+#: message goes to the server log, not to the caller.
+_INVALID_TOKEN_TEXT: dict[int, str] = {
+    GopherAuthError.EXPIRED_TOKEN: "The access token has expired or is not valid yet.",
+    GopherAuthError.INVALID_SIGNATURE: "The access token's signature does not verify.",
+    GopherAuthError.INVALID_ISSUER: "The access token was not issued by the trusted "
+    "authorization server.",
+    GopherAuthError.INVALID_AUDIENCE: "The access token was not issued for this resource.",
+    GopherAuthError.INVALID_KEY: "The access token is not signed with a known key.",
+}
+_DEFAULT_INVALID_TEXT = "The access token is malformed or invalid."
+_MAX_CACHED_OPTIONS = 256
+_UNAVAILABLE = frozenset({GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR})
+_SERVER_FAULT = frozenset(
+    {
+        GopherAuthError.INVALID_CONFIG,
+        GopherAuthError.OUT_OF_MEMORY,
+        GopherAuthError.NOT_INITIALIZED,
+        GopherAuthError.INTERNAL_ERROR,
+    }
+)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
+
+
+def _context_from(payload: TokenPayload) -> AuthContext:
+    claims = dict(payload.claims)
+    client_id = claims.get("client_id") or claims.get("azp") or ""
+    return AuthContext(
+        subject=payload.subject or "",
+        scopes=tuple(dict.fromkeys(payload.scopes.split())),
+        claims=claims,
+        expires_at=payload.expiration,
+        issuer=payload.issuer or "",
+        audience=_split(payload.audience),
+        client_id=client_id if isinstance(client_id, str) else "",
+    )
+
+
+class Authenticator:
+    """Validates requests for one protected resource.
+
+    Create one per process (it is safe to share between threads) and call :meth:`authenticate`
+    per request. :meth:`close` releases the native client.
+    """
+
+    def __init__(
+        self, config: ResourceServerConfig, client: GopherAuthClient | None = None
+    ) -> None:
+        """Create the native client for ``config`` (or use ``client``, already configured).
+
+        Raises the binding's exceptions (``NativeLibraryError``, ``GopherInvalidConfigError``,
+        ``GopherInvalidKeyError``) when the library is missing or the settings are refused —
+        a server must not start without a working validator.
+        """
+        self.config = config
+        self.challenges = ChallengeFactory(config)
+        if client is None:
+            gopher_init_auth_library()
+            client = GopherAuthClient(config.jwks_uri, config.issuer)
+            try:
+                for name, value in config.client_options.items():
+                    client.set_option(name, value)
+                if config.jwks:
+                    client.load_jwks(config.jwks)
+            except BaseException:
+                client.destroy()
+                raise
+        self._client = client
+        self._options: dict[tuple[str, ...], GopherValidationOptions] = {}
+        self._options_lock = threading.Lock()
+
+    # -------------------------------------------------------------------- public API
+
+    def required_scopes(self, mcp_request: object = None) -> tuple[str, ...]:
+        """The scopes ``mcp_request`` (a parsed JSON-RPC message or batch) needs."""
+        return self.config.scope_policy.required_scopes(mcp_request)
+
+    def authenticate(self, headers: Headers, mcp_request: object = None) -> AuthResult:
+        """Authenticate a request from its headers and (optionally) its parsed JSON-RPC body.
+
+        Returns an :class:`AuthContext` when the ``Authorization: Bearer`` token is valid for
+        this resource and grants every scope the request needs, otherwise a :class:`Challenge`.
+        Only the ``Authorization`` header is read.
+        """
+        required = self.required_scopes(mcp_request)
+        try:
+            token = read_bearer_token(headers)
+        except MalformedAuthorization as exc:
+            return self.challenges.invalid_request(str(exc))
+        if token is None:
+            return self.challenges.token_required(required)
+        return self.verify_token(token, required)
+
+    def verify_token(self, token: str, required: Iterable[str] = ()) -> AuthResult:
+        """Verify a bare token and check that it grants every scope of ``required``."""
+        needed = tuple(dict.fromkeys(required))
+        options, cached = self._options_for(needed)
+        try:
+            result, payload = self._client.validate_and_extract(token, options)
+        finally:
+            if not cached:
+                options.destroy()
+        if result.valid and payload is not None:
+            return _context_from(payload)
+        code = result.error_code
+        logger.info("bearer token refused: %s (%d)", result.error_message, code)
+        if code == GopherAuthError.INSUFFICIENT_SCOPE:
+            return self.challenges.insufficient_scope(needed)
+        if code in _UNAVAILABLE:
+            logger.warning("no JWKS signing keys available: %s", result.error_message)
+            return self.challenges.keys_unavailable()
+        if code in _SERVER_FAULT:
+            logger.error("token validator failure: %s (%d)", result.error_message, code)
+            return self.challenges.server_error()
+        text = _INVALID_TOKEN_TEXT.get(code, _DEFAULT_INVALID_TEXT)
+        return self.challenges.invalid_token(text, needed)
+
+    def close(self) -> None:
+        """Release the native client and options (idempotent)."""
+        with self._options_lock:
+            for options in self._options.values():
+                options.destroy()
+            self._options.clear()
+        self._client.destroy()
+
+    def __enter__(self) -> Authenticator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -------------------------------------------------------------------- internals
+
+    def _new_options(self, scopes: tuple[str, ...]) -> GopherValidationOptions:
+        return (
+            GopherValidationOptions()
+            .set_audience(self.config.audience)
+            .set_clock_skew(self.config.clock_skew)
+            .set_scopes(list(scopes))
+        )
+
+    def _options_for(self, scopes: tuple[str, ...]) -> tuple[GopherValidationOptions, bool]:
+        """Validation options for ``scopes`` and whether they are cached (not to be destroyed).
+
+        The policy names finitely many scope sets, so caching is bounded; past
+        ``_MAX_CACHED_OPTIONS`` sets (callers passing arbitrary scopes) options are per call.
+        """
+        options = self._options.get(scopes)
+        if options is not None:
+            return options, True
+        with self._options_lock:
+            options = self._options.get(scopes)
+            if options is not None:
+                return options, True
+            if len(self._options) >= _MAX_CACHED_OPTIONS:
+                return self._new_options(scopes), False
+            options = self._new_options(scopes)
+            self._options[scopes] = options
+            return options, True

@@ -1,0 +1,62 @@
+"""Reading the bearer token of a request — from the ``Authorization`` header and nowhere else.
+
+RFC 6750 §2.1: ``Authorization: Bearer <token68>``. A token in the query string or a form body
+is never read. More than one ``Authorization`` header, more than one credential, or a credential
+that is not a token68 is a malformed request (RFC 6750 ``invalid_request``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+__all__ = ["Headers", "MalformedAuthorization", "read_bearer_token"]
+
+#: Request headers as a mapping or as (name, value) pairs (pairs keep repeated headers).
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: Upper bound on the header value we look at; the native library has its own (smaller) cap.
+MAX_AUTHORIZATION_BYTES = 65_536
+
+
+class MalformedAuthorization(ValueError):  # noqa: N818 - a verdict, not an unexpected error
+    """The ``Authorization`` header is present but not one well-formed Bearer credential."""
+
+
+def _authorization_values(headers: Headers) -> list[str]:
+    getlist = getattr(headers, "getlist", None)
+    if callable(getlist):  # werkzeug / multidict-style headers keep repeated values
+        return [str(v) for v in getlist("Authorization")]
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return [value for name, value in items if name.lower() == "authorization"]
+
+
+def read_bearer_token(headers: Headers) -> str | None:
+    """The bearer token of ``headers``, or ``None`` when there is no Bearer credential.
+
+    Returns ``None`` when there is no ``Authorization`` header or it uses another scheme
+    (``Basic …``). Raises :class:`MalformedAuthorization` for repeated headers, an empty or
+    non-token68 credential, or more than one credential.
+    """
+    values = _authorization_values(headers)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise MalformedAuthorization("more than one Authorization header")
+    value = values[0].strip(" \t")
+    if len(value) > MAX_AUTHORIZATION_BYTES:
+        raise MalformedAuthorization("the Authorization header is too long")
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() != "bearer":
+        if "," in value and "bearer" in value.lower():
+            raise MalformedAuthorization("more than one credential in the Authorization header")
+        return None
+    token = rest.strip(" ")
+    if not token:
+        raise MalformedAuthorization("the Bearer credential is empty")
+    if not _TOKEN68.fullmatch(token):
+        raise MalformedAuthorization(
+            "the Bearer credential must be a single token68 value (one token, no spaces or commas)"
+        )
+    return token

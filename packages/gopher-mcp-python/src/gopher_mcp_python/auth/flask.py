@@ -1,0 +1,91 @@
+"""Flask adapter: protect views with an :class:`~.authenticator.Authenticator`.
+
+The auth context of a request lives on ``flask.g`` (and in the context variable of
+:mod:`.context` while the view runs); nothing is stored on the app or a shared object.
+
+Usage::
+
+    auth = FlaskAuth(authenticator)
+
+    @app.post("/mcp")
+    @auth.required
+    def mcp() -> Response:
+        ctx = current_flask_auth()  # AuthContext of this request
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar, cast
+
+from flask import Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .authenticator import Authenticator
+from .body import parse_mcp_body
+from .challenge import Challenge
+from .context import AuthContext, use_auth_context
+
+__all__ = ["FlaskAuth", "challenge_response", "current_flask_auth"]
+
+_G_KEY = "gopher_auth"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def challenge_response(challenge: Challenge) -> Response:
+    """``challenge`` as a Flask response."""
+    response = Response(challenge.body_bytes, status=challenge.status)
+    for name, value in challenge.headers:
+        response.headers[name] = value
+    return response
+
+
+def current_flask_auth() -> AuthContext | None:
+    """The auth context of the current Flask request (``None`` when not authenticated)."""
+    return cast("AuthContext | None", g.get(_G_KEY))
+
+
+class FlaskAuth:
+    """Authenticates Flask requests; see the module docstring."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self.authenticator = authenticator
+
+    def check(self) -> Response | None:
+        """Authenticate the current request.
+
+        Returns ``None`` and stores the context on ``flask.g`` when the request may proceed,
+        otherwise the refusal to send. The JSON body is read (bounded) only when the scope
+        policy depends on it.
+        """
+        config = self.authenticator.config
+        body: object = None
+        if config.scope_policy.inspects_body and request.method == "POST":
+            limit = config.max_body_bytes
+            current = request.max_content_length
+            request.max_content_length = limit if current is None else min(current, limit)
+            try:
+                data = request.get_data(cache=True)
+            except RequestEntityTooLarge:
+                return challenge_response(self.authenticator.challenges.body_too_large(limit))
+            body = parse_mcp_body(data)
+        result = self.authenticator.authenticate(request.headers, body)
+        if isinstance(result, Challenge):
+            return challenge_response(result)
+        setattr(g, _G_KEY, result)
+        return None
+
+    def required(self, view: Callable[P, R]) -> Callable[P, R | Response]:
+        """Decorator: run ``view`` only for authenticated requests; refuse the others."""
+
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            refusal = self.check()
+            if refusal is not None:
+                return refusal
+            with use_auth_context(current_flask_auth()):
+                return view(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,101 @@
+"""Which scopes an MCP request needs: the per-method and per-tool scope policy.
+
+The policy is plain data. It looks at the JSON-RPC body of an MCP request (a single message or a
+batch) and answers with the scopes a token must grant for it, before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["ScopePolicy", "normalize_scopes"]
+
+
+def normalize_scopes(scopes: Iterable[str] | str) -> tuple[str, ...]:
+    r"""``scopes`` as a tuple of distinct scope tokens, in first-seen order.
+
+    A string is split on whitespace. Each scope must be an RFC 6749 §3.3 scope-token (printable
+    ASCII without space, ``"`` or ``\\``); anything else raises ``ValueError``.
+    """
+    items = scopes.split() if isinstance(scopes, str) else list(scopes)
+    out: list[str] = []
+    for scope in items:
+        if not scope or any(c in ' "\\' or not 0x21 <= ord(c) <= 0x7E for c in scope):
+            raise ValueError(f"invalid scope token {scope!r}: use printable ASCII without spaces")
+        if scope not in out:
+            out.append(scope)
+    return tuple(out)
+
+
+def _frozen_map(mapping: Mapping[str, Iterable[str] | str]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({str(k): normalize_scopes(v) for k, v in mapping.items()})
+
+
+@dataclass(frozen=True)
+class ScopePolicy:
+    """The scopes required per MCP request.
+
+    Attributes:
+        default: scopes every authenticated request needs (e.g. ``("mcp:access",)``); often empty.
+        methods: JSON-RPC method → extra scopes (e.g. ``{"resources/read": ("mcp:read",)}``).
+        tools: tool name → extra scopes for ``tools/call`` of that tool
+            (e.g. ``{"get-weather-alerts": ("mcp:admin",)}``).
+
+    For a batch the requirement is the union over its messages. A request whose body is not
+    JSON-RPC (or is missing) needs only ``default``.
+
+    """
+
+    default: tuple[str, ...] = ()
+    methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    tools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "default", normalize_scopes(self.default))
+        object.__setattr__(self, "methods", _frozen_map(self.methods))
+        object.__setattr__(self, "tools", _frozen_map(self.tools))
+
+    @property
+    def inspects_body(self) -> bool:
+        """Whether the policy depends on the request body (per-method or per-tool rules)."""
+        return bool(self.methods or self.tools)
+
+    def all_scopes(self) -> tuple[str, ...]:
+        """Every scope the policy mentions, in a stable order."""
+        found: list[str] = list(self.default)
+        for group in (*self.methods.values(), *self.tools.values()):
+            found.extend(s for s in group if s not in found)
+        return tuple(found)
+
+    def for_tool(self, name: str) -> tuple[str, ...]:
+        """The scopes ``tools/call`` of tool ``name`` requires (default + method + tool rules)."""
+        return self._merge(
+            self.default, self.methods.get("tools/call", ()), self.tools.get(name, ())
+        )
+
+    def required_scopes(self, mcp_request: object = None) -> tuple[str, ...]:
+        """The scopes a token needs for ``mcp_request`` (a parsed JSON-RPC message or batch)."""
+        messages = mcp_request if isinstance(mcp_request, list) else [mcp_request]
+        groups: list[tuple[str, ...]] = [self.default]
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            method = message.get("method")
+            if not isinstance(method, str):
+                continue
+            groups.append(self.methods.get(method, ()))
+            if method == "tools/call":
+                params = message.get("params")
+                name = params.get("name") if isinstance(params, dict) else None
+                if isinstance(name, str):
+                    groups.append(self.tools.get(name, ()))
+        return self._merge(*groups)
+
+    @staticmethod
+    def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for group in groups:
+            out.extend(s for s in group if s not in out)
+        return tuple(out)

@@ -1,0 +1,73 @@
+"""The ASGI middleware, driven through httpx's ASGI transport and a Starlette app."""
+
+from __future__ import annotations
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gopher_mcp_python.auth import Authenticator, current_auth_context
+from gopher_mcp_python.auth.asgi import STATE_KEY, ASGIAuthMiddleware
+
+from .conftest import ISSUER, RESOURCE
+from .jose import SigningKey, claims
+
+
+async def mcp_endpoint(request: Request) -> JSONResponse:
+    context = getattr(request.state, STATE_KEY)
+    body = await request.json()
+    return JSONResponse(
+        {
+            "sub": context.subject,
+            "current": current_auth_context() is context,
+            "method": body["method"],
+        }
+    )
+
+
+def make_app(authenticator: Authenticator, *, offload: bool) -> ASGIAuthMiddleware:
+    inner = Starlette(routes=[Route("/mcp", mcp_endpoint, methods=["POST"])])
+    return ASGIAuthMiddleware(inner, authenticator, offload=offload)
+
+
+async def _post(
+    app: ASGIAuthMiddleware, body: dict[str, object], headers: dict[str, str]
+) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:3001") as client:
+        return await client.post("/mcp", json=body, headers=headers)
+
+
+def test_asgi_accepts_and_refuses(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    async def scenario() -> None:
+        for offload in (True, False):
+            app = make_app(authenticator, offload=offload)
+            token = rs_key.sign(claims(ISSUER, RESOURCE, sub="a", scope="mcp:read"))
+            ok_call = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "get-forecast"},
+            }
+            response = await _post(app, ok_call, {"Authorization": f"Bearer {token}"})
+            assert response.status_code == 200
+            assert response.json() == {"sub": "a", "current": True, "method": "tools/call"}
+
+            response = await _post(app, ok_call, {})
+            assert response.status_code == 401
+            assert response.headers["www-authenticate"].startswith("Bearer resource_metadata=")
+
+            admin = {**ok_call, "params": {"name": "get-weather-alerts"}}
+            response = await _post(app, admin, {"Authorization": f"Bearer {token}"})
+            assert response.status_code == 403
+            assert response.json()["scope"] == "mcp:admin"
+
+            expired = rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-600))
+            response = await _post(app, ok_call, {"Authorization": f"Bearer {expired}"})
+            assert response.status_code == 401
+            assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+    anyio.run(scenario)

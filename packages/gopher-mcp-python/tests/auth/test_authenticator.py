@@ -1,0 +1,302 @@
+"""Authenticator against the real native engine, real tokens and a loopback JWKS server."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge
+
+from .conftest import ISSUER, RESOURCE, JwksServer, make_config
+from .jose import SigningKey, claims, jwks_of, rsa_key
+
+METADATA = "http://127.0.0.1:3001/.well-known/oauth-protected-resource/mcp"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(tool: str) -> dict[str, object]:
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": {}},
+    }
+
+
+def as_challenge(result: object) -> Challenge:
+    assert isinstance(result, Challenge), result
+    return result
+
+
+def as_context(result: object) -> AuthContext:
+    assert isinstance(result, AuthContext), result
+    return result
+
+
+def test_no_token_is_401_with_metadata_and_scopes_but_no_error(
+    authenticator: Authenticator,
+) -> None:
+    challenge = as_challenge(authenticator.authenticate({}))
+    assert challenge.status == 401
+    assert challenge.www_authenticate == (
+        f'Bearer resource_metadata="{METADATA}", scope="openid mcp:read mcp:admin"'
+    )
+    assert dict(challenge.headers)["Content-Type"] == "application/json"
+    assert dict(challenge.headers)["Cache-Control"] == "no-store"
+    assert json.loads(challenge.body_bytes)["error"] == "unauthorized"
+    assert challenge.error == ""
+
+
+def test_no_token_for_a_scoped_tool_names_that_tools_scope(authenticator: Authenticator) -> None:
+    challenge = as_challenge(authenticator.authenticate({}, call("get-forecast")))
+    assert challenge.www_authenticate == f'Bearer resource_metadata="{METADATA}", scope="mcp:read"'
+
+
+def test_other_scheme_counts_as_no_token(authenticator: Authenticator) -> None:
+    challenge = as_challenge(authenticator.authenticate({"Authorization": "Basic dXNlcjpwdw=="}))
+    assert challenge.status == 401
+    assert "error=" not in (challenge.www_authenticate or "")
+
+
+@pytest.mark.parametrize("key_name", ["rs_key", "es_key"])
+def test_valid_token_gives_a_context(
+    authenticator: Authenticator, key_name: str, request: pytest.FixtureRequest
+) -> None:
+    key: SigningKey = request.getfixturevalue(key_name)
+    payload = claims(ISSUER, RESOURCE, scope="openid mcp:read", client_id="cli-7")
+    context = as_context(authenticator.authenticate(bearer(key.sign(payload))))
+    assert context.subject == "user-1"
+    assert context.scopes == ("openid", "mcp:read")
+    assert context.expires_at == payload["exp"]
+    assert context.issuer == ISSUER
+    assert context.audience == (RESOURCE,)
+    assert context.client_id == "cli-7"
+    assert context.claims["client_id"] == "cli-7"
+    assert context.has_scope("mcp:read")
+    assert not context.has_scope("mcp:admin")
+
+
+def test_scheme_is_case_insensitive(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    as_context(authenticator.authenticate({"authorization": f"bearer {token}"}))
+
+
+def test_each_request_gets_its_own_context(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    first = as_context(
+        authenticator.authenticate(
+            bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="alice", scope="mcp:admin")))
+        )
+    )
+    second = as_context(
+        authenticator.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="bob"))))
+    )
+    assert (first.subject, first.scopes) == ("alice", ("mcp:admin",))
+    assert (second.subject, second.scopes) == ("bob", ())
+
+
+def _invalid(authenticator: Authenticator, token: str, description: str) -> None:
+    challenge = as_challenge(authenticator.authenticate(bearer(token)))
+    assert challenge.status == 401
+    assert challenge.www_authenticate == (
+        f'Bearer resource_metadata="{METADATA}", scope="openid mcp:read mcp:admin", '
+        f'error="invalid_token", error_description="{description}"'
+    )
+    assert json.loads(challenge.body_bytes) == {
+        "error": "invalid_token",
+        "error_description": description,
+    }
+
+
+def test_expired_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-3600))
+    _invalid(authenticator, token, "The access token has expired or is not valid yet.")
+
+
+def test_foreign_issuer(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims("https://evil.test", RESOURCE))
+    _invalid(
+        authenticator, token, "The access token was not issued by the trusted authorization server."
+    )
+
+
+def test_wrong_audience(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, "http://127.0.0.1:9999/mcp"))
+    _invalid(authenticator, token, "The access token was not issued for this resource.")
+
+
+def test_token_without_audience_is_refused(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    payload = claims(ISSUER, RESOURCE)
+    del payload["aud"]
+    _invalid(
+        authenticator, rs_key.sign(payload), "The access token was not issued for this resource."
+    )
+
+
+def test_forged_signature(authenticator: Authenticator) -> None:
+    impostor = rsa_key("rs-1")  # same kid, different key
+    _invalid(
+        authenticator,
+        impostor.sign(claims(ISSUER, RESOURCE)),
+        "The access token's signature does not verify.",
+    )
+
+
+def test_garbage_token(authenticator: Authenticator) -> None:
+    _invalid(authenticator, "not.a.jwt", "The access token is malformed or invalid.")
+
+
+def test_alg_none_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    good = rs_key.sign(claims(ISSUER, RESOURCE))
+    header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
+    forged = header + "." + good.split(".")[1] + "."
+    _invalid(authenticator, forged, "The access token is malformed or invalid.")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Bearer", "the Bearer credential is empty"),
+        ("Bearer a b", "the Bearer credential must be a single token68 value"),
+        ("Bearer a.b.c, Bearer d.e.f", "the Bearer credential must be a single token68 value"),
+        ("Basic x, Bearer a.b.c", "more than one credential"),
+    ],
+)
+def test_malformed_authorization_is_400(
+    authenticator: Authenticator, value: str, reason: str
+) -> None:
+    challenge = as_challenge(authenticator.authenticate({"Authorization": value}))
+    assert challenge.status == 400
+    assert challenge.error == "invalid_request"
+    assert (challenge.www_authenticate or "").startswith(
+        f'Bearer resource_metadata="{METADATA}", error="invalid_request", '
+        f'error_description="{reason}'
+    )
+
+
+def test_two_authorization_headers_are_400(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    headers = [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")]
+    challenge = as_challenge(authenticator.authenticate(headers))
+    assert challenge.status == 400
+    assert json.loads(challenge.body_bytes) == {
+        "error": "invalid_request",
+        "error_description": "more than one Authorization header",
+    }
+
+
+def test_missing_tool_scope_is_403_step_up(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="openid mcp:read"))
+    challenge = as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
+    assert challenge.status == 403
+    assert challenge.www_authenticate == (
+        f'Bearer resource_metadata="{METADATA}", scope="mcp:admin", error="insufficient_scope", '
+        'error_description="This request needs the scope(s): mcp:admin"'
+    )
+    assert json.loads(challenge.body_bytes) == {
+        "error": "insufficient_scope",
+        "error_description": "This request needs the scope(s): mcp:admin",
+        "scope": "mcp:admin",
+    }
+
+
+def test_tool_scope_granted(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:admin"))
+    as_context(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
+    # a tool without a rule needs no scope
+    as_context(authenticator.authenticate(bearer(token), call("get-weather")))
+
+
+def test_scope_prefix_is_not_a_match(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:admin:extra mcp"))
+    assert (
+        as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts"))).status
+        == 403
+    )
+
+
+def test_batch_needs_the_union_of_scopes(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:read"))
+    batch = [call("get-forecast"), call("get-weather-alerts")]
+    challenge = as_challenge(authenticator.authenticate(bearer(token), batch))
+    assert challenge.status == 403
+    assert 'scope="mcp:read mcp:admin"' in (challenge.www_authenticate or "")
+
+
+def test_method_scope_rule(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    read = {"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": "x://y"}}
+    assert as_challenge(authenticator.authenticate(bearer(token), read)).status == 403
+
+
+def test_scp_array_claim_grants_scopes(authenticator: Authenticator, es_key: SigningKey) -> None:
+    token = es_key.sign(claims(ISSUER, RESOURCE, scp=["mcp:read"]))
+    context = as_context(authenticator.authenticate(bearer(token), call("get-forecast")))
+    assert context.scopes == ("mcp:read",)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_jwks_with_no_keys_is_503(rs_key: SigningKey) -> None:
+    config = make_config(f"http://127.0.0.1:{_free_port()}/jwks.json")
+    with Authenticator(config) as auth:
+        challenge = as_challenge(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
+    assert challenge.status == 503
+    assert challenge.www_authenticate is None
+    assert dict(challenge.headers)["Retry-After"] == "30"
+    assert json.loads(challenge.body_bytes)["error"] == "temporarily_unavailable"
+
+
+def test_jwks_server_error_with_no_keys_is_503(jwks_server: JwksServer, rs_key: SigningKey) -> None:
+    jwks_server.status = 500
+    with Authenticator(make_config(jwks_server.url)) as auth:
+        result = auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE))))
+    assert as_challenge(result).status == 503
+
+
+def test_keys_kept_when_idp_goes_down(jwks_server: JwksServer, rs_key: SigningKey) -> None:
+    with Authenticator(make_config(jwks_server.url)) as auth:
+        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
+        jwks_server.close()
+        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="again")))))
+
+
+def test_static_jwks_needs_no_server(rs_key: SigningKey) -> None:
+    config = make_config("", jwks=json.dumps(jwks_of(rs_key)))
+    with Authenticator(config) as auth:
+        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
+
+
+def test_configured_audience_replaces_the_resource(
+    jwks_server: JwksServer, rs_key: SigningKey
+) -> None:
+    config = make_config(jwks_server.url, audience="api://weather")
+    with Authenticator(config) as auth:
+        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, ["api://weather", "x"])))))
+        assert (
+            as_challenge(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE))))).status
+            == 401
+        )
+
+
+def test_bad_client_option_stops_startup(jwks_server: JwksServer) -> None:
+    from gopher_mcp_python.ffi.auth import GopherInvalidConfigError
+
+    with pytest.raises(GopherInvalidConfigError, match="request_timeout"):
+        Authenticator(make_config(jwks_server.url, client_options={"request_timeout": "0"}))

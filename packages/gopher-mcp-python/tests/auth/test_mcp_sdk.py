@@ -1,0 +1,99 @@
+"""GopherTokenVerifier with the real ``mcp`` SDK (its bearer backend and AccessToken)."""
+
+from __future__ import annotations
+
+import socket
+
+import anyio
+import httpx
+import pytest
+from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.auth.provider import AccessToken
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gopher_mcp_python.auth import Authenticator
+from gopher_mcp_python.auth.mcp_sdk import GopherTokenVerifier, TokenVerificationUnavailable
+
+from .conftest import ISSUER, RESOURCE, make_config
+from .jose import SigningKey, claims
+
+
+def test_verify_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    verifier = GopherTokenVerifier(authenticator)
+    token = rs_key.sign(claims(ISSUER, RESOURCE, sub="s", scope="mcp:read", client_id="c"))
+
+    async def scenario() -> None:
+        access = await verifier.verify_token(token)
+        assert isinstance(access, AccessToken)
+        assert access.token == token
+        assert access.client_id == "c"
+        assert access.scopes == ["mcp:read"]
+        assert access.resource == RESOURCE
+        assert access.subject == "s"
+        assert access.expires_at is not None
+        assert access.claims is not None
+        assert access.claims["iss"] == ISSUER
+        assert await verifier.verify_token("junk") is None
+        wrong_aud = rs_key.sign(claims(ISSUER, "https://other/mcp"))
+        assert (
+            await GopherTokenVerifier(authenticator, offload=False).verify_token(wrong_aud) is None
+        )
+
+    anyio.run(scenario)
+
+
+def test_unavailable_keys_raise(rs_key: SigningKey) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with Authenticator(make_config(f"http://127.0.0.1:{port}/jwks")) as auth:
+        verifier = GopherTokenVerifier(auth)
+
+        async def scenario() -> None:
+            with pytest.raises(TokenVerificationUnavailable, match="JWKS"):
+                await verifier.verify_token(rs_key.sign(claims(ISSUER, RESOURCE)))
+
+        anyio.run(scenario)
+
+
+def test_through_the_sdk_bearer_middleware(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"client": request.user.access_token.client_id, "scopes": request.user.scopes}
+        )
+
+    endpoint = RequireAuthMiddleware(
+        whoami, required_scopes=["mcp:read"], resource_metadata_url=None
+    )
+    app = Starlette(
+        routes=[Route("/mcp", endpoint=endpoint, methods=["POST"])],
+        middleware=[
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerAuthBackend(GopherTokenVerifier(authenticator)),
+            )
+        ],
+    )
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            good = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:read", azp="web"))
+            response = await client.post("/mcp", headers={"Authorization": f"Bearer {good}"})
+            assert response.status_code == 200
+            assert response.json() == {"client": "web", "scopes": ["mcp:read"]}
+            bad = rs_key.sign(claims("https://evil", RESOURCE, scope="mcp:read"))
+            response = await client.post("/mcp", headers={"Authorization": f"Bearer {bad}"})
+            assert response.status_code == 401
+            weak = rs_key.sign(claims(ISSUER, RESOURCE))
+            response = await client.post("/mcp", headers={"Authorization": f"Bearer {weak}"})
+            assert response.status_code == 403
+
+    anyio.run(scenario)

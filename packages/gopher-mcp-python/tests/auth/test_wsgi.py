@@ -1,0 +1,70 @@
+"""The WSGI middleware, called as WSGI (werkzeug's test client drives the real protocol)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.test import Client
+
+from gopher_mcp_python.auth import Authenticator, current_auth_context
+from gopher_mcp_python.auth.wsgi import ENVIRON_KEY, AuthMiddleware
+
+from .conftest import ISSUER, RESOURCE
+from .jose import SigningKey, claims
+
+
+def inner_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    context = environ.get(ENVIRON_KEY)
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    payload = {
+        "sub": context.subject if context else None,
+        "current": current_auth_context() is context,
+        "body": body.decode(),
+    }
+    data = json.dumps(payload).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [data]
+
+
+def test_protected_path(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    client = Client(AuthMiddleware(inner_app, authenticator))
+    token = rs_key.sign(claims(ISSUER, RESOURCE, sub="w"))
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    response = client.post(
+        "/mcp",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"sub": "w", "current": True, "body": body}
+
+
+def test_refusals(authenticator: Authenticator, rs_key: SigningKey) -> None:
+    client = Client(AuthMiddleware(inner_app, authenticator))
+    response = client.post("/mcp", data="{}")
+    assert response.status_code == 401
+    assert response.headers["Content-Length"] == str(len(response.data))
+    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "get-weather-alerts"},
+    }
+    response = client.post("/mcp", json=call, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "insufficient_scope"
+
+
+def test_unprotected_path_passes_through(authenticator: Authenticator) -> None:
+    client = Client(AuthMiddleware(inner_app, authenticator))
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json()["sub"] is None
+
+
+def test_oversized_body(authenticator: Authenticator) -> None:
+    client = Client(AuthMiddleware(inner_app, authenticator))
+    assert client.post("/mcp", data=b"{" * 1_100_000).status_code == 413
