@@ -1,0 +1,357 @@
+"""``GopherAuthClient``: validates JWT access tokens of one issuer against its JWKS.
+
+One client per issuer, shared by every thread of the process::
+
+    client = GopherAuthClient("https://idp.example.com/jwks", "https://idp.example.com/")
+    options = GopherValidationOptions().set_audience("https://mcp.example.com/mcp")
+    result, payload = client.validate_and_extract(token, options)
+    if result.valid:
+        ...  # payload.subject, payload.scope_list, payload.claims
+
+Validation calls release the GIL while the native library works, take no Python lock, and
+reuse one result buffer per thread, so many threads validate in parallel.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from ._handles import ClientHandle
+from ._native import NativeFunctions, NativeValidationResult, encode_argument
+from .errors import GopherAuthException, GopherHandleClosedError, GopherInvalidTokenError
+from .lifecycle import ensure_initialized
+from .loader import get_auth_functions
+from .types import GopherAuthError, TokenPayload, ValidationResult, as_error_code
+from .validation_options import GopherValidationOptions
+
+__all__ = ["GopherAuthClient", "OptionValue"]
+
+#: What :meth:`GopherAuthClient.set_option` accepts.
+OptionValue = bool | int | str | os.PathLike[str] | Sequence[str]
+
+_VALID = ValidationResult(True, GopherAuthError.SUCCESS, None)
+_NUL_TOKEN = ValidationResult(
+    False, GopherAuthError.INVALID_TOKEN, "the token contains a NUL character"
+)
+_NOT_UTF8_TOKEN = ValidationResult(
+    False, GopherAuthError.INVALID_TOKEN, "the token is not valid UTF-8 text"
+)
+
+
+class _ThreadBuffers(threading.local):
+    """Per-thread out-parameters of the validation calls (allocated once per thread)."""
+
+    def __init__(self) -> None:
+        self.result = NativeValidationResult()
+        self.result_ref = ctypes.byref(self.result)
+        self.payload = ctypes.c_void_p()
+        self.payload_ref = ctypes.byref(self.payload)
+
+
+_buffers = _ThreadBuffers()
+
+
+def _token_bytes(token: str | bytes) -> bytes | ValidationResult:
+    """The token as C string bytes, or the verdict for a token that cannot be one."""
+    if isinstance(token, str):
+        if "\x00" in token:
+            return _NUL_TOKEN
+        try:
+            return token.encode("utf-8")
+        except UnicodeEncodeError:
+            return _NOT_UTF8_TOKEN
+    if isinstance(token, (bytes, bytearray)):
+        data = bytes(token)
+        return _NUL_TOKEN if b"\x00" in data else data
+    raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
+
+
+def _failure(result: NativeValidationResult, code: int) -> ValidationResult:
+    raw = result.error_message
+    message = raw.decode("utf-8", "replace") if raw else None
+    return ValidationResult(False, as_error_code(code), message)
+
+
+def _option_string(name: str, value: OptionValue) -> str:
+    """The string form the C ABI expects for an option value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        return ",".join(value)
+    raise TypeError(
+        f"option {name!r}: value must be a bool, int, str, path or list of str, "
+        f"not {type(value).__name__}"
+    )
+
+
+def _read_payload(functions: NativeFunctions, payload: int) -> TokenPayload:
+    """Copy every field of a native payload (the caller destroys it)."""
+    out = ctypes.c_void_p()
+    out_ref = ctypes.byref(out)
+
+    def text(getter: Callable[[int, Any], int], name: str) -> str | None:
+        functions.check(getter(payload, out_ref), name)
+        return functions.take_string(out.value)
+
+    subject = text(functions.gopher_auth_payload_get_subject, "gopher_auth_payload_get_subject")
+    scopes = text(functions.gopher_auth_payload_get_scopes, "gopher_auth_payload_get_scopes")
+    audience = text(functions.gopher_auth_payload_get_audience, "gopher_auth_payload_get_audience")
+    issuer = text(functions.gopher_auth_payload_get_issuer, "gopher_auth_payload_get_issuer")
+    claims_json = text(
+        functions.gopher_auth_payload_get_claims_json, "gopher_auth_payload_get_claims_json"
+    )
+    expiration = ctypes.c_int64()
+    functions.check(
+        functions.gopher_auth_payload_get_expiration(payload, ctypes.byref(expiration)),
+        "gopher_auth_payload_get_expiration",
+    )
+    claims = json.loads(claims_json) if claims_json else {}
+    if not isinstance(claims, dict):
+        raise GopherAuthException(
+            "the native library returned claims that are not a JSON object",
+            GopherAuthError.INTERNAL_ERROR,
+        )
+    return TokenPayload(
+        subject=subject,
+        scopes=scopes or "",
+        audience=audience,
+        expiration=expiration.value,
+        issuer=issuer,
+        claims=claims,
+    )
+
+
+class GopherAuthClient:
+    """A token validator for one issuer, with keys from ``jwks_uri`` (or :meth:`load_jwks`).
+
+    Args:
+        jwks_uri: the issuer's JWK Set URL: ``https://`` (plain ``http://`` only to a loopback
+            host unless the option ``allow_insecure_http`` is set), or ``""`` for a client that
+            only uses keys given to :meth:`load_jwks`. Keys are fetched on first need.
+        issuer: the exact ``iss`` value accepted (compared byte for byte).
+
+    Creating the first client initialises the native library implicitly (see
+    :mod:`~gopher_mcp_python.ffi.auth.lifecycle`).
+
+    Raises:
+        NativeLibraryError: the native library cannot be found or loaded.
+        GopherInvalidConfigError: malformed ``jwks_uri`` or empty ``issuer`` (native message).
+        GopherNotInitializedError: the program shut the library down explicitly.
+
+    """
+
+    def __init__(self, jwks_uri: str, issuer: str) -> None:
+        uri = encode_argument(jwks_uri, "jwks_uri")
+        iss = encode_argument(issuer, "issuer")
+        self._functions = functions = get_auth_functions()
+        ensure_initialized()
+        handle = ClientHandle(functions.gopher_auth_client_destroy)
+        functions.check(
+            functions.gopher_auth_client_create(ctypes.byref(handle), uri, iss),
+            "gopher_auth_client_create",
+        )
+        self._handle: ClientHandle | None = handle
+        self._validate = functions.gopher_auth_validate_token
+        self._validate_and_extract = functions.gopher_auth_validate_and_extract
+        self.jwks_uri = jwks_uri
+        self.issuer = issuer
+
+    # -- handle access -------------------------------------------------------------------------
+
+    @property
+    def is_destroyed(self) -> bool:
+        """Whether :meth:`destroy` has been called."""
+        return self._handle is None
+
+    def _live(self) -> ClientHandle:
+        handle = self._handle
+        if handle is None:
+            raise GopherHandleClosedError(
+                "this GopherAuthClient was destroyed; create a new client"
+            )
+        return handle
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def set_option(self, name: str, value: OptionValue) -> GopherAuthClient:
+        """Set one client option; returns the client.
+
+        Options (see the C header for ranges): ``cache_duration`` (s), ``auto_refresh``
+        (bool), ``request_timeout`` (s), ``min_refresh_interval`` (s), ``token_cache_size``
+        (entries, 0 = off), ``allow_insecure_http`` (bool), ``ca_bundle`` (path),
+        ``max_token_bytes``, ``allowed_algorithms`` (list of names, e.g. ``["RS256", "ES256"]``).
+        Python values are converted: bools to ``"true"``/``"false"``, ints to decimal, lists to
+        comma-separated names, paths to strings.
+
+        Raises:
+            TypeError: an unsupported value type.
+            GopherInvalidConfigError: unknown option or rejected value (the native message
+                names the option).
+
+        """
+        raw_name = encode_argument(name, "option name")
+        raw_value = encode_argument(_option_string(name, value), f"option {name!r}")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_set_option(self._live(), raw_name, raw_value),
+            f"gopher_auth_client_set_option({name!r})",
+        )
+        return self
+
+    def load_jwks(self, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
+        """Use exactly the keys of the JWK Set ``jwks`` (JSON text or a dict); stop fetching.
+
+        Unusable keys (RSA under 2048 bits, ``use`` other than ``sig``, ``oct``, unknown
+        ``kty``) are skipped.
+
+        Raises:
+            GopherInvalidKeyError: not a JWK Set, too large, or no usable key at all.
+
+        """
+        text = jwks if isinstance(jwks, str) else json.dumps(jwks)
+        raw = encode_argument(text, "jwks")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_load_jwks(self._live(), raw),
+            "gopher_auth_client_load_jwks",
+        )
+        return self
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def validate_token(
+        self, token: str | bytes, options: GopherValidationOptions | None = None
+    ) -> ValidationResult:
+        """Validate ``token`` (the bare JWT, no ``Bearer``) and return the verdict.
+
+        A bad token is a result with ``valid=False`` and the native library's reason, never an
+        exception. ``JWKS_FETCH_FAILED`` / ``NETWORK_ERROR`` mean no keys could be obtained
+        (answer 503, not 401). May block up to ``request_timeout`` when keys must be fetched.
+
+        Raises:
+            GopherHandleClosedError: the client or ``options`` were destroyed.
+            TypeError: ``token`` is neither ``str`` nor ``bytes``.
+
+        """
+        handle = self._handle
+        if handle is None:
+            self._live()
+        options_handle = None if options is None else options.native_handle()
+        data = _token_bytes(token)
+        if type(data) is not bytes:
+            return data  # type: ignore[return-value]
+        buffers = _buffers
+        code = self._validate(handle, data, options_handle, buffers.result_ref)
+        if code == 0:
+            return _VALID
+        return _failure(buffers.result, code)
+
+    def validate_and_extract(
+        self, token: str | bytes, options: GopherValidationOptions | None = None
+    ) -> tuple[ValidationResult, TokenPayload | None]:
+        """Validate ``token`` and, when valid, return its verified claims in the same pass.
+
+        Returns:
+            ``(result, payload)``; ``payload`` is ``None`` unless ``result.valid``.
+
+        Raises:
+            GopherHandleClosedError: the client or ``options`` were destroyed.
+
+        """
+        handle = self._handle
+        if handle is None:
+            self._live()
+        options_handle = None if options is None else options.native_handle()
+        data = _token_bytes(token)
+        if type(data) is not bytes:
+            return data, None  # type: ignore[return-value]
+        buffers = _buffers
+        code = self._validate_and_extract(
+            handle, data, options_handle, buffers.result_ref, buffers.payload_ref
+        )
+        payload = buffers.payload.value
+        buffers.payload.value = None
+        if code != 0:
+            if payload:  # the ABI promises NULL on failure; never leak if it is not
+                self._functions.gopher_auth_payload_destroy(payload)
+            return _failure(buffers.result, code), None
+        return _VALID, self._take_payload(payload, "gopher_auth_validate_and_extract")
+
+    def extract_payload(self, token: str) -> TokenPayload:
+        """DIAGNOSTICS ONLY: decode ``token``'s claims WITHOUT verifying anything.
+
+        No signature, issuer, audience, time or scope check is made: anyone can forge a token
+        that decodes. Never base an access decision on the result; use
+        :meth:`validate_and_extract` for that.
+
+        Raises:
+            GopherInvalidTokenError: the token is malformed (native message).
+            GopherHandleClosedError: the client was destroyed.
+
+        """
+        self._live()
+        data = _token_bytes(token)
+        if not isinstance(data, bytes):
+            raise GopherInvalidTokenError(
+                f"gopher_auth_extract_payload failed: {data.error_message}",
+                GopherAuthError.INVALID_TOKEN,
+            )
+        functions = self._functions
+        out = ctypes.c_void_p()
+        code = functions.gopher_auth_extract_payload(data, ctypes.byref(out))
+        if code != 0:
+            error = functions.failure(code, "gopher_auth_extract_payload")
+            if out.value:
+                functions.gopher_auth_payload_destroy(out.value)
+            raise error
+        return self._take_payload(out.value, "gopher_auth_extract_payload")
+
+    def _take_payload(self, payload: int | None, action: str) -> TokenPayload:
+        """Read a payload handed out by ``action`` and always destroy it."""
+        functions = self._functions
+        if not payload:
+            raise GopherAuthException(
+                f"{action} reported success without a payload", GopherAuthError.INTERNAL_ERROR
+            )
+        try:
+            return _read_payload(functions, payload)
+        finally:
+            functions.gopher_auth_payload_destroy(payload)
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def destroy(self) -> None:
+        """Release the native client (and stop its background refresh). Idempotent.
+
+        Calls already running on other threads finish first: the native client is released
+        when the last of them returns. Any later use raises :class:`GopherHandleClosedError`.
+        """
+        self._handle = None
+
+    def __enter__(self) -> GopherAuthClient:
+        self._live()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.destroy()
+
+    def __repr__(self) -> str:
+        state = "destroyed" if self._handle is None else "live"
+        return f"<GopherAuthClient issuer={self.issuer!r} jwks_uri={self.jwks_uri!r} {state}>"
