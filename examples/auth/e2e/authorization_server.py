@@ -1,0 +1,96 @@
+"""Run the real authorization server (`idp.mjs`, oidc-provider) and get tokens from it."""
+
+from __future__ import annotations
+
+import json
+import select
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from managed_process import ManagedProcess, ProcessStartError, start
+from node_toolchain import E2E_DIR, NodeToolchain
+
+IDP_SCRIPT = E2E_DIR / "idp.mjs"
+IDP_START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class AuthorizationServer:
+    """A running IdP and the per-run client it registered."""
+
+    process: ManagedProcess
+    issuer: str
+    jwks_uri: str
+    token_endpoint: str
+    client_id: str
+    client_secret: str
+
+    def token(self, scope: str | None = None, resource: str | None = None) -> str:
+        """A client_credentials access token (a JWT) for `scope` and `resource`."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        if scope is not None:
+            form["scope"] = scope
+        if resource is not None:
+            form["resource"] = resource
+        response = httpx.post(self.token_endpoint, data=form, timeout=10.0)
+        if response.status_code != 200:
+            raise AssertionError(
+                f"token request (scope={scope!r}, resource={resource!r}) failed: "
+                f"HTTP {response.status_code} {response.text[:300]}"
+            )
+        body = response.json()
+        assert body.get("token_type") == "Bearer", body.get("token_type")
+        token = body["access_token"]
+        assert isinstance(token, str) and token.count(".") == 2, "expected a JWT access token"
+        return token
+
+
+def _read_ready_line(process: ManagedProcess, timeout_s: float) -> str:
+    stdout = process.popen.stdout
+    assert stdout is not None, "the IdP must be started with capture_stdout=True"
+    deadline = time.monotonic() + timeout_s
+    buffer = b""
+    while b"\n" not in buffer:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not process.alive():
+            process.stop()
+            raise ProcessStartError(
+                f"idp.mjs did not report readiness within {timeout_s:.0f} s "
+                f"(exit code {process.popen.returncode}); log tail:\n{process.log_tail()}"
+            )
+        ready, _, _ = select.select([stdout], [], [], min(remaining, 0.5))
+        if ready:
+            chunk = stdout.read1(4096)  # type: ignore[attr-defined]
+            if not chunk:
+                continue
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0].decode("utf-8")
+
+
+def start_authorization_server(
+    toolchain: NodeToolchain, *, default_resource: str, log_dir: Path
+) -> AuthorizationServer:
+    """Start `idp.mjs` on a free loopback port; its tokens default to `default_resource`."""
+    process = start(
+        "idp",
+        [str(toolchain.node), str(IDP_SCRIPT), "--default-resource", default_resource],
+        cwd=E2E_DIR,
+        log_dir=log_dir,
+        capture_stdout=True,
+    )
+    info = json.loads(_read_ready_line(process, IDP_START_TIMEOUT_S))
+    return AuthorizationServer(
+        process=process,
+        issuer=info["issuer"],
+        jwks_uri=info["jwks_uri"],
+        token_endpoint=info["token_endpoint"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+    )

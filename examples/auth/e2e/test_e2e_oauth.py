@@ -1,0 +1,340 @@
+"""End to end: a real IdP's tokens, the example under gunicorn, the official `mcp` client.
+
+The authorization server is oidc-provider (`idp.mjs`), the resource server is the example
+installed from this checkout running under gunicorn with several workers, and the MCP client is
+the official `mcp` Python SDK (pinned). Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult, TextContent
+
+from authorization_server import AuthorizationServer
+from conftest import ExampleServer, Tokens
+
+WEATHER_TOOLS = {"get-weather", "get-forecast", "get-weather-alerts"}
+PROTOCOL_VERSION = "2025-06-18"
+
+T = TypeVar("T")
+
+
+def _claims(token: str) -> dict[str, Any]:
+    """The payload of a JWT, unverified (only to check what the IdP issued)."""
+    payload = token.split(".")[1]
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return decoded
+
+
+def _auth_params(header: str) -> dict[str, str]:
+    """The auth-params of a `Bearer` challenge (RFC 6750 §3), quoted strings unescaped."""
+    assert header.startswith("Bearer "), header
+    params = {}
+    for match in re.finditer(r'([A-Za-z_]+)="((?:[^"\\]|\\.)*)"', header[len("Bearer ") :]):
+        params[match[1]] = re.sub(r"\\(.)", r"\1", match[2])
+    return params
+
+
+class ResponseLog:
+    """Records (method, status, headers) of every HTTP response the MCP client receives."""
+
+    def __init__(self) -> None:
+        self.responses: list[httpx.Response] = []
+
+    async def __call__(self, response: httpx.Response) -> None:
+        self.responses.append(response)
+
+
+def _run_client(
+    mcp_url: str, token: str | None, body: Callable[[ClientSession], Awaitable[T]]
+) -> tuple[T, ResponseLog]:
+    """Run `body` inside an initialized official-client session; return its result."""
+    log = ResponseLog()
+
+    async def main() -> T:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        http_client = httpx.AsyncClient(
+            headers=headers, timeout=httpx.Timeout(30.0), event_hooks={"response": [log]}
+        )
+        async with (
+            http_client,
+            streamable_http_client(mcp_url, http_client=http_client) as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await body(session)
+
+    return anyio.run(main), log
+
+
+def _text_of(result: CallToolResult) -> str:
+    texts = [block.text for block in result.content if isinstance(block, TextContent)]
+    assert texts, f"no text content in {result}"
+    return "\n".join(texts)
+
+
+def _post_mcp(mcp_url: str, token: str | None, message: dict[str, Any]) -> httpx.Response:
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": PROTOCOL_VERSION,
+    }
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(mcp_url, headers=headers, json=message, timeout=30.0)
+
+
+def _tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
+
+
+def _resource_metadata_url(example: ExampleServer) -> str:
+    return f"{example.base_url}/.well-known/oauth-protected-resource/mcp"
+
+
+# --- the IdP really issues what the scenario needs ------------------------------------------
+
+
+def test_idp_issues_jwt_access_tokens_for_the_mcp_resource(
+    idp: AuthorizationServer, tokens: Tokens, mcp_url: str
+) -> None:
+    read = _claims(tokens.read)
+    assert read["iss"] == idp.issuer
+    assert read["aud"] == mcp_url
+    assert read["scope"] == "mcp:read"
+    assert _claims(tokens.read_admin)["scope"] == "mcp:read mcp:admin"
+    assert "scope" not in _claims(tokens.no_scope)
+    assert _claims(tokens.wrong_audience)["aud"] != mcp_url
+    header = json.loads(base64.urlsafe_b64decode(tokens.read.split(".")[0] + "=="))
+    assert header["alg"] == "RS256"
+    assert header["typ"] == "at+jwt"
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def test_protected_resource_metadata_points_at_the_real_idp(
+    example_server: ExampleServer, idp: AuthorizationServer
+) -> None:
+    response = httpx.get(_resource_metadata_url(example_server), timeout=10.0)
+    assert response.status_code == 200
+    document = response.json()
+    assert document["resource"] == example_server.mcp_url
+    assert document["authorization_servers"] == [idp.issuer]
+    assert document["bearer_methods_supported"] == ["header"]
+    assert {"mcp:read", "mcp:admin"} <= set(document["scopes_supported"])
+    assert idp.client_secret not in response.text
+
+
+# --- the official client with real tokens ---------------------------------------------------
+
+
+def test_official_client_lists_tools_and_calls_weather_with_read_scope(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    async def body(session: ClientSession) -> tuple[set[str], CallToolResult, CallToolResult]:
+        listed = await session.list_tools()
+        weather = await session.call_tool("get-weather", {"city": "London"})
+        forecast = await session.call_tool("get-forecast", {"city": "London", "days": 3})
+        return {tool.name for tool in listed.tools}, weather, forecast
+
+    (names, weather, forecast), log = _run_client(example_server.mcp_url, tokens.read, body)
+    assert WEATHER_TOOLS <= names
+    assert not weather.isError, weather
+    assert "London" in _text_of(weather)
+    assert not forecast.isError, forecast
+    assert "London" in _text_of(forecast)
+    assert all(response.status_code in (200, 202, 405) for response in log.responses), [
+        (response.request.method, response.status_code) for response in log.responses
+    ]
+
+
+def test_any_valid_token_may_call_get_weather(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    async def body(session: ClientSession) -> CallToolResult:
+        return await session.call_tool("get-weather", {"city": "Paris"})
+
+    weather, _ = _run_client(example_server.mcp_url, tokens.no_scope, body)
+    assert not weather.isError, weather
+    assert "Paris" in _text_of(weather)
+
+
+def test_admin_scope_calls_weather_alerts(example_server: ExampleServer, tokens: Tokens) -> None:
+    async def body(session: ClientSession) -> CallToolResult:
+        return await session.call_tool("get-weather-alerts", {"region": "Europe"})
+
+    alerts, _ = _run_client(example_server.mcp_url, tokens.read_admin, body)
+    assert not alerts.isError, alerts
+    assert _text_of(alerts)
+
+
+def test_several_sessions_across_gunicorn_workers(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    async def body(session: ClientSession) -> list[bool]:
+        results = []
+        for city in ("Oslo", "Lima", "Pune", "Kyiv", "Rome", "Nice"):
+            result = await session.call_tool("get-weather", {"city": city})
+            results.append(not result.isError and city in _text_of(result))
+        return results
+
+    for _ in range(3):
+        outcomes, _ = _run_client(example_server.mcp_url, tokens.read, body)
+        assert all(outcomes), outcomes
+
+
+# --- step-up: 403 insufficient_scope ---------------------------------------------------------
+
+
+def _find_http_status_error(error: BaseException) -> httpx.HTTPStatusError | None:
+    seen: set[int] = set()
+    stack: list[BaseException] = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, httpx.HTTPStatusError):
+            return current
+        stack.extend(getattr(current, "exceptions", ()))
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                stack.append(linked)
+    return None
+
+
+def _client_http_error(
+    mcp_url: str, token: str | None, body: Callable[[ClientSession], Awaitable[object]]
+) -> httpx.HTTPStatusError:
+    """Run `body` with the official client, which must fail on an HTTP error status."""
+    try:
+        result, _ = _run_client(mcp_url, token, body)
+    except Exception as error:  # noqa: BLE001 - the client wraps the HTTP error in groups
+        http_error = _find_http_status_error(error)
+        assert http_error is not None, f"expected an HTTP status error, got {error!r}"
+        return http_error
+    pytest.fail(f"the official client returned instead of raising: {result!r}")
+
+
+def _assert_step_up(response: httpx.Response, example: ExampleServer, scope: str) -> None:
+    assert response.status_code == 403, response.text
+    challenge = response.headers["WWW-Authenticate"]
+    params = _auth_params(challenge)
+    assert params["error"] == "insufficient_scope", challenge
+    assert scope in params["scope"].split(), challenge
+    assert params["resource_metadata"] == _resource_metadata_url(example), challenge
+
+
+def test_official_client_gets_403_step_up_without_admin_scope(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    async def body(session: ClientSession) -> CallToolResult:
+        return await session.call_tool("get-weather-alerts", {"region": "Europe"})
+
+    http_error = _client_http_error(example_server.mcp_url, tokens.read, body)
+    _assert_step_up(http_error.response, example_server, "mcp:admin")
+
+
+def test_raw_http_403_step_up_without_admin_scope(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    response = _post_mcp(
+        example_server.mcp_url, tokens.read, _tool_call("get-weather-alerts", {"region": "Europe"})
+    )
+    _assert_step_up(response, example_server, "mcp:admin")
+
+
+def test_raw_http_403_step_up_for_forecast_without_read_scope(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    response = _post_mcp(
+        example_server.mcp_url, tokens.no_scope, _tool_call("get-forecast", {"city": "Oslo"})
+    )
+    _assert_step_up(response, example_server, "mcp:read")
+
+
+# --- 401s ---------------------------------------------------------------------------------------
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": PROTOCOL_VERSION,
+        "capabilities": {},
+        "clientInfo": {"name": "e2e", "version": "0"},
+    },
+}
+
+
+def test_no_token_gets_401_with_resource_metadata(example_server: ExampleServer) -> None:
+    response = _post_mcp(example_server.mcp_url, None, INITIALIZE)
+    assert response.status_code == 401
+    params = _auth_params(response.headers["WWW-Authenticate"])
+    assert "error" not in params
+    assert params["resource_metadata"] == _resource_metadata_url(example_server)
+    metadata = httpx.get(params["resource_metadata"], timeout=10.0).json()
+    assert metadata["resource"] == example_server.mcp_url
+
+
+def test_official_client_without_token_sees_401(example_server: ExampleServer) -> None:
+    async def body(session: ClientSession) -> None:
+        return None
+
+    http_error = _client_http_error(example_server.mcp_url, None, body)
+    assert http_error.response.status_code == 401
+
+
+def test_wrong_audience_token_gets_401_invalid_token(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    response = _post_mcp(example_server.mcp_url, tokens.wrong_audience, INITIALIZE)
+    assert response.status_code == 401
+    params = _auth_params(response.headers["WWW-Authenticate"])
+    assert params["error"] == "invalid_token"
+    assert params["resource_metadata"] == _resource_metadata_url(example_server)
+
+
+def test_tampered_idp_token_gets_401_invalid_token(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    header, _payload, signature = tokens.read_admin.split(".")
+    claims = _claims(tokens.read_admin)
+    claims["scope"] = "mcp:read mcp:admin extra"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    response = _post_mcp(example_server.mcp_url, f"{header}.{forged}.{signature}", INITIALIZE)
+    assert response.status_code == 401
+    assert _auth_params(response.headers["WWW-Authenticate"])["error"] == "invalid_token"
+
+
+def test_token_in_query_string_is_ignored(example_server: ExampleServer, tokens: Tokens) -> None:
+    response = httpx.post(
+        example_server.mcp_url,
+        params={"access_token": tokens.read_admin},
+        headers={
+            "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": PROTOCOL_VERSION,
+        },
+        json=INITIALIZE,
+        timeout=10.0,
+    )
+    assert response.status_code == 401
+    assert "error" not in _auth_params(response.headers["WWW-Authenticate"])
