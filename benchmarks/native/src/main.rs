@@ -1,0 +1,266 @@
+//! gopher-orch native benchmark (issue "Native token engine", section Speed).
+//!
+//! For RS256, PS256, ES256 and EdDSA tokens signed with fresh throw-away keys, one run measures:
+//!   (a) the raw signature verification by the crypto backend, called directly (key pre-parsed
+//!       where the backend allows it) — for both aws-lc-rs and ring;
+//!   (b) full validation through the C ABI (`gopher_auth_validate_token`; 12-key JWKS loaded with
+//!       `gopher_auth_client_load_jwks`, `token_cache_size=0`, options with audience, scopes and a
+//!       fixed time);
+//!   (c) the same with the verified-token cache on (the same token again and again);
+//! and reports medians, the ratio (b)/(a) against the engine's own backend (target <= 1.25) and
+//! (c) in µs (target < 3 µs).
+//!
+//! Run: `cargo run --release --manifest-path benchmarks/native/Cargo.toml -- [--quick]`
+
+mod b64;
+mod capi;
+mod harness;
+mod mint;
+mod raw;
+
+// Links the engine; its #[no_mangle] extern "C" functions satisfy the declarations in capi.rs.
+extern crate gopher_orch;
+
+use std::ffi::CString;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use capi::{Client, Options};
+use harness::{Case, Plan};
+use mint::{Alg, Claims, Fixture};
+use raw::{Backend, RawVerifier};
+
+const ISSUER: &str = "https://idp.bench.example/realms/mcp";
+const AUDIENCE: &str = "https://mcp.bench.example/mcp";
+const SCOPES: &str = "mcp:read mcp:write";
+const INSUFFICIENT_SCOPE: i32 = -1005;
+const RS256_RATIO_TARGET: f64 = 1.25;
+const CACHE_TARGET_US: f64 = 3.0;
+
+/// The engine's manifest, read when this benchmark is compiled against it.
+const ENGINE_MANIFEST: &str = include_str!("../../../native/Cargo.toml");
+
+struct Args {
+    plan: Plan,
+    backend: Option<Backend>,
+}
+
+fn parse_args() -> Args {
+    let mut plan = Plan { warmup: Duration::from_millis(300), batch: Duration::from_millis(10), rounds: 41 };
+    let mut backend = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| usage(&format!("{name} needs a value")));
+        match arg.as_str() {
+            "--quick" => plan = Plan { warmup: Duration::from_millis(100), batch: Duration::from_millis(4), rounds: 11 },
+            "--rounds" => plan.rounds = value("--rounds").parse().unwrap_or_else(|_| usage("--rounds takes a count")),
+            "--batch-ms" => {
+                plan.batch = Duration::from_millis(value("--batch-ms").parse().unwrap_or_else(|_| usage("--batch-ms takes ms")))
+            }
+            "--backend" => {
+                backend = Some(match value("--backend").as_str() {
+                    "aws-lc-rs" => Backend::AwsLcRs,
+                    "ring" => Backend::Ring,
+                    other => usage(&format!("unknown backend '{other}' (aws-lc-rs or ring)")),
+                })
+            }
+            "-h" | "--help" => usage(""),
+            other => usage(&format!("unknown argument '{other}'")),
+        }
+    }
+    Args { plan, backend }
+}
+
+fn usage(problem: &str) -> ! {
+    if !problem.is_empty() {
+        eprintln!("error: {problem}");
+    }
+    eprintln!("usage: gopher-orch-bench [--quick] [--rounds N] [--batch-ms MS] [--backend aws-lc-rs|ring]");
+    std::process::exit(2)
+}
+
+/// The crypto crate named in the `[dependencies]` table of native/Cargo.toml.
+fn engine_backend(manifest: &str) -> Option<Backend> {
+    let mut in_deps = false;
+    let mut found = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            continue;
+        }
+        let name = line.split(['=', ' ', '.']).next().unwrap_or("");
+        match (in_deps, name) {
+            (true, "aws-lc-rs") => found.push(Backend::AwsLcRs),
+            (true, "ring") => found.push(Backend::Ring),
+            _ => {}
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+fn fail(message: String) -> ! {
+    eprintln!("benchmark setup failed: {message}");
+    std::process::exit(1)
+}
+
+fn main() {
+    let args = parse_args();
+    let backend = args.backend.or_else(|| engine_backend(ENGINE_MANIFEST)).unwrap_or_else(|| {
+        fail("cannot tell the engine's backend from native/Cargo.toml [dependencies]; pass --backend".into())
+    });
+
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs() as i64;
+    let started = Instant::now();
+    let fixture = Fixture::generate(&Claims { issuer: ISSUER, audience: AUDIENCE, scopes: SCOPES, now });
+    let keygen = started.elapsed();
+
+    capi::init().unwrap_or_else(|e| fail(e.0));
+    let no_cache = Client::new(ISSUER).unwrap_or_else(|e| fail(e.0));
+    no_cache.set_option("token_cache_size", "0").unwrap_or_else(|e| fail(e.0));
+    no_cache.load_jwks(&fixture.jwks_json).unwrap_or_else(|e| fail(e.0));
+    let cached = Client::new(ISSUER).unwrap_or_else(|e| fail(e.0));
+    cached.set_option("token_cache_size", "10000").unwrap_or_else(|e| fail(e.0));
+    cached.load_jwks(&fixture.jwks_json).unwrap_or_else(|e| fail(e.0));
+    let options = Options::new(AUDIENCE, SCOPES, 60, now).unwrap_or_else(|e| fail(e.0));
+    let too_much = Options::new(AUDIENCE, "mcp:read mcp:admin", 60, now).unwrap_or_else(|e| fail(e.0));
+
+    let tokens: Vec<CString> = fixture.tokens.iter().map(|t| CString::new(t.compact.clone()).expect("no NUL")).collect();
+    sanity_checks(&fixture, &tokens, &no_cache, &cached, &options, &too_much);
+
+    let mut cases = Vec::new();
+    for (token, c_token) in fixture.tokens.iter().zip(&tokens) {
+        let (msg, sig) = (&token.signing_input[..], &token.signature[..]);
+        let verifiers = [
+            RawVerifier::aws_lc_parsed(token),
+            RawVerifier::aws_lc_unparsed(token),
+            RawVerifier::ring(token),
+        ];
+        for (label, v) in ["raw aws-lc-rs parsed", "raw aws-lc-rs unparsed", "raw ring"].into_iter().zip(verifiers) {
+            cases.push(Case::new(format!("{} {label}", token.alg.name()), move || v.verify(msg, sig)));
+        }
+        let (nc, ca, op) = (&no_cache, &cached, &options);
+        cases.push(Case::new(format!("{} capi cache off", token.alg.name()), move || nc.validate(c_token, op) == 0));
+        cases.push(Case::new(format!("{} capi cache on", token.alg.name()), move || ca.validate(c_token, op) == 0));
+        cases.push(Case::new(format!("{} capi extract cache on", token.alg.name()), move || {
+            ca.validate_and_extract(c_token, op) == 0
+        }));
+    }
+    const PER_ALG: usize = 6;
+
+    let started = Instant::now();
+    harness::run(&mut cases, &args.plan);
+    let measured = started.elapsed();
+
+    println!("gopher-orch native benchmark — {} — {} logical CPUs", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "engine backend: {} | {} rounds x {} ms batches, round-robin, medians | keygen {:.1} s, measuring {:.1} s",
+        backend.name(),
+        args.plan.rounds,
+        args.plan.batch.as_millis(),
+        keygen.as_secs_f64(),
+        measured.as_secs_f64()
+    );
+    println!("JWKS: 12 keys; token cache off: token_cache_size=0; options: audience, 2 scopes, fixed time\n");
+    println!("| alg | (a) raw verify, engine backend µs | raw aws-lc-rs parsed µs | raw aws-lc-rs unparsed µs | raw ring µs | (b) C ABI cache off µs | (b)/(a) | (c) C ABI cache on µs | extract, cache on µs |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut verdicts = Vec::new();
+    for (i, alg) in Alg::ALL.into_iter().enumerate() {
+        let group = &cases[i * PER_ALG..(i + 1) * PER_ALG];
+        let [parsed, unparsed, ring, off, on, extract] = group else { unreachable!() };
+        let reference = match backend {
+            Backend::AwsLcRs => parsed,
+            Backend::Ring => ring,
+        };
+        let ratio = harness::paired_ratio(off, reference);
+        let us = |c: &Case<'_>| c.median_ns() / 1000.0;
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} |",
+            alg.name(),
+            us(reference),
+            us(parsed),
+            us(unparsed),
+            us(ring),
+            us(off),
+            ratio,
+            us(on),
+            us(extract)
+        );
+        if alg == Alg::Rs256 {
+            verdicts.push(format!("RS256 (b)/(a) = {ratio:.3} (target <= {RS256_RATIO_TARGET}): {}", pass(ratio <= RS256_RATIO_TARGET)));
+        }
+        verdicts.push(format!(
+            "{} cache on = {:.3} µs (target < {CACHE_TARGET_US} µs): {}",
+            alg.name(),
+            us(on),
+            pass(us(on) < CACHE_TARGET_US)
+        ));
+    }
+    println!();
+    for v in verdicts {
+        println!("{v}");
+    }
+}
+
+fn pass(ok: bool) -> &'static str {
+    if ok {
+        "MET"
+    } else {
+        "MISSED"
+    }
+}
+
+/// The benchmark only means something if every measured call does the real work: every token
+/// validates, a forged one does not, the cache still checks scopes, raw verifiers reject junk.
+fn sanity_checks(fixture: &Fixture, tokens: &[CString], no_cache: &Client, cached: &Client, options: &Options, too_much: &Options) {
+    for (token, c_token) in fixture.tokens.iter().zip(tokens) {
+        let alg = token.alg.name();
+        for (name, client) in [("cache off", no_cache), ("cache on", cached)] {
+            for _ in 0..2 {
+                let code = client.validate(c_token, options);
+                if code != 0 {
+                    fail(format!("{alg} token rejected ({name}): {code} {}", Client::last_error()));
+                }
+            }
+            let code = client.validate(c_token, too_much);
+            if code != INSUFFICIENT_SCOPE {
+                fail(format!("{alg} token with a missing scope gave {code} ({name}), expected {INSUFFICIENT_SCOPE}"));
+            }
+        }
+        let mut forged = token.compact.clone().into_bytes();
+        let last = forged.len() - 3;
+        forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+        let forged = CString::new(forged).expect("no NUL");
+        if no_cache.validate(&forged, options) == 0 {
+            fail(format!("{alg} token with a damaged signature was accepted"));
+        }
+        let mut bad_msg = token.signing_input.clone();
+        bad_msg[10] ^= 1;
+        for v in [RawVerifier::aws_lc_parsed(token), RawVerifier::aws_lc_unparsed(token), RawVerifier::ring(token)] {
+            if !v.verify(&token.signing_input, &token.signature) || v.verify(&bad_msg, &token.signature) {
+                fail(format!("raw verifier for {alg} does not tell good from bad"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_read_from_the_dependencies_table_only() {
+        let m = "[dependencies]\nserde_json = \"1\"\naws-lc-rs = { version = \"1\" }\n[dev-dependencies]\nring = \"0.17\"\n";
+        assert_eq!(engine_backend(m), Some(Backend::AwsLcRs));
+        assert_eq!(engine_backend("[dependencies]\nring = \"0.17\"\n"), Some(Backend::Ring));
+        assert_eq!(engine_backend("[dependencies]\nserde_json = \"1\"\n"), None);
+    }
+}
