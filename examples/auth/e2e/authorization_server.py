@@ -52,6 +52,16 @@ class AuthorizationServer:
         return token
 
 
+@dataclass(frozen=True)
+class Tokens:
+    """Access tokens the IdP issued for one run."""
+
+    no_scope: str
+    read: str
+    read_admin: str
+    wrong_audience: str
+
+
 def _read_ready_line(process: ManagedProcess, timeout_s: float) -> str:
     stdout = process.popen.stdout
     assert stdout is not None, "the IdP must be started with capture_stdout=True"

@@ -148,3 +148,30 @@ def wait_for_http(
         f"{process.name}: {url} did not answer {expect_status} within {timeout_s:.0f} s"
         f" (last: {last_error}); log tail:\n{process.log_tail()}"
     )
+
+
+def pids_in_group(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of process group `pgid` (Linux /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def stop_and_verify(process: ManagedProcess, *, settle_s: float = 5.0) -> None:
+    """Stop `process` and assert that no process of its group is left."""
+    process.stop()
+    deadline = time.monotonic() + settle_s
+    leftover = pids_in_group(process.popen.pid)
+    while leftover and time.monotonic() < deadline:  # SIGKILLed workers may need a moment
+        time.sleep(0.1)
+        leftover = pids_in_group(process.popen.pid)
+    assert not leftover, f"{process.name}: processes left after teardown: {leftover}"

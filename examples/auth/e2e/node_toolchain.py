@@ -75,7 +75,7 @@ def _npm_ci() -> None:
             f"`npm ci` in {E2E_DIR}"
         )
     command = [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--include=optional"]
-    completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+    completed = subprocess.run(
         command,
         cwd=E2E_DIR,
         stdout=subprocess.PIPE,
@@ -94,7 +94,7 @@ def _npm_ci() -> None:
 
 def _node_major(node: Path) -> int | None:
     try:
-        completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        completed = subprocess.run(
             [str(node), "--version"], capture_output=True, text=True, timeout=30, check=False
         )
     except OSError:

@@ -20,8 +20,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
-from authorization_server import AuthorizationServer
-from conftest import ExampleServer, Tokens
+from authorization_server import AuthorizationServer, Tokens
+from example_server import ExampleServer
 
 WEATHER_TOOLS = {"get-weather", "get-forecast", "get-weather-alerts"}
 PROTOCOL_VERSION = "2025-06-18"
@@ -105,10 +105,6 @@ def _tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _resource_metadata_url(example: ExampleServer) -> str:
-    return f"{example.base_url}/.well-known/oauth-protected-resource/mcp"
-
-
 # --- the IdP really issues what the scenario needs ------------------------------------------
 
 
@@ -133,7 +129,7 @@ def test_idp_issues_jwt_access_tokens_for_the_mcp_resource(
 def test_protected_resource_metadata_points_at_the_real_idp(
     example_server: ExampleServer, idp: AuthorizationServer
 ) -> None:
-    response = httpx.get(_resource_metadata_url(example_server), timeout=10.0)
+    response = httpx.get(example_server.resource_metadata_url, timeout=10.0)
     assert response.status_code == 200
     document = response.json()
     assert document["resource"] == example_server.mcp_url
@@ -240,7 +236,7 @@ def _assert_step_up(response: httpx.Response, example: ExampleServer, scope: str
     params = _auth_params(challenge)
     assert params["error"] == "insufficient_scope", challenge
     assert scope in params["scope"].split(), challenge
-    assert params["resource_metadata"] == _resource_metadata_url(example), challenge
+    assert params["resource_metadata"] == example.resource_metadata_url, challenge
 
 
 def test_official_client_gets_403_step_up_without_admin_scope(
@@ -290,7 +286,7 @@ def test_no_token_gets_401_with_resource_metadata(example_server: ExampleServer)
     assert response.status_code == 401
     params = _auth_params(response.headers["WWW-Authenticate"])
     assert "error" not in params
-    assert params["resource_metadata"] == _resource_metadata_url(example_server)
+    assert params["resource_metadata"] == example_server.resource_metadata_url
     metadata = httpx.get(params["resource_metadata"], timeout=10.0).json()
     assert metadata["resource"] == example_server.mcp_url
 
@@ -310,7 +306,7 @@ def test_wrong_audience_token_gets_401_invalid_token(
     assert response.status_code == 401
     params = _auth_params(response.headers["WWW-Authenticate"])
     assert params["error"] == "invalid_token"
-    assert params["resource_metadata"] == _resource_metadata_url(example_server)
+    assert params["resource_metadata"] == example_server.resource_metadata_url
 
 
 def test_tampered_idp_token_gets_401_invalid_token(
