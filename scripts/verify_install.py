@@ -82,7 +82,11 @@ def main() -> int:
                          "not from the installation; run this from another directory")
     module_name = _host_platform_module()
     native = importlib.import_module(module_name)
-    info = g.load_library()
+    try:
+        info = g.load_library()
+    except g.NativeLibraryError as exc:
+        print(f"verify_install FAILED: the native library does not load: {exc}", file=sys.stderr)
+        return 1
     checks = {
         "core version": (g.__version__, args.expect_version),
         "native package version": (native.__version__, args.expect_version),
