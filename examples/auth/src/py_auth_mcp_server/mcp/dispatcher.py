@@ -1,0 +1,291 @@
+"""JSON-RPC dispatch of MCP messages against a :class:`~.registry.Registry`.
+
+Framework-neutral: it takes parsed messages and returns response objects; the HTTP transport
+decides status codes, headers and streaming.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Literal
+
+from gopher_mcp_python.auth import AuthContext
+
+from .context import CallContext, Emitter
+from .pending import PendingRequests
+from .protocol import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    LOG_LEVELS,
+    METHOD_NOT_FOUND,
+    RESOURCE_NOT_FOUND,
+    McpError,
+    negotiate_version,
+)
+from .registry import Registry, ToolResult
+
+__all__ = ["Dispatcher", "MessageKind", "classify"]
+
+logger = logging.getLogger("py_auth_mcp_server.mcp")
+
+MessageKind = Literal["request", "notification", "response"]
+Params = dict[str, Any]
+MAX_COMPLETION_VALUES = 100
+
+
+def _valid_id(value: Any) -> bool:
+    return (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)))
+
+
+def classify(message: Any) -> MessageKind:
+    """What kind of JSON-RPC message ``message`` is; :class:`McpError` -32600 if none."""
+    if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        raise McpError(INVALID_REQUEST, "Invalid Request: expected a JSON-RPC 2.0 object")
+    if "method" in message:
+        if not isinstance(message["method"], str):
+            raise McpError(INVALID_REQUEST, "Invalid Request: method must be a string")
+        if "id" not in message:
+            return "notification"
+        if not _valid_id(message["id"]):
+            raise McpError(INVALID_REQUEST, "Invalid Request: id must be a string or an integer")
+        return "request"
+    if "id" in message and ("result" in message or "error" in message):
+        return "response"
+    raise McpError(INVALID_REQUEST, "Invalid Request: neither a request, notification nor response")
+
+
+def _params(message: dict[str, Any]) -> Params:
+    params = message.get("params", {})
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise McpError(INVALID_PARAMS, "Invalid params: params must be an object")
+    return params
+
+
+def _string(params: Params, name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str):
+        raise McpError(INVALID_PARAMS, f"Invalid params: {name} must be a string")
+    return value
+
+
+def _object(params: Params, name: str) -> dict[str, Any]:
+    value = params.get(name, {})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise McpError(INVALID_PARAMS, f"Invalid params: {name} must be an object")
+    return value
+
+
+def _contents(uri: str, mime_type: str | None, value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return value
+    entry: dict[str, Any] = {"uri": uri}
+    if mime_type:
+        entry["mimeType"] = mime_type
+    if isinstance(value, bytes):
+        entry["blob"] = base64.b64encode(value).decode("ascii")
+    else:
+        entry["text"] = str(value)
+    return [entry]
+
+
+def _tool_result(value: Any) -> dict[str, Any]:
+    if isinstance(value, ToolResult):
+        return value.to_json()
+    if isinstance(value, str):
+        return {"content": [{"type": "text", "text": value}]}
+    if isinstance(value, list):
+        return {"content": value}
+    if isinstance(value, dict) and "content" in value:
+        return value
+    raise TypeError(f"a tool returned {type(value).__name__}; return ToolResult, list or str")
+
+
+class Dispatcher:
+    """Answers MCP requests from a registry."""
+
+    def __init__(self, registry: Registry, pending: PendingRequests | None = None) -> None:
+        self.registry = registry
+        self.pending = pending or PendingRequests()
+        self._methods: dict[str, Callable[[Params, CallContext], dict[str, Any]]] = {
+            "initialize": self._initialize,
+            "ping": lambda params, ctx: {},
+            "tools/list": lambda params, ctx: {
+                "tools": [t.to_json() for t in self.registry.tools.values()]},
+            "tools/call": self._call_tool,
+            "resources/list": lambda params, ctx: {
+                "resources": [r.to_json() for r in self.registry.resources.values()]},
+            "resources/templates/list": lambda params, ctx: {
+                "resourceTemplates": [t.to_json() for t in self.registry.templates]},
+            "resources/read": self._read_resource,
+            "resources/subscribe": self._subscription,
+            "resources/unsubscribe": self._subscription,
+            "prompts/list": lambda params, ctx: {
+                "prompts": [p.to_json() for p in self.registry.prompts.values()]},
+            "prompts/get": self._get_prompt,
+            "completion/complete": self._complete,
+            "logging/setLevel": self._set_level,
+        }
+
+    def is_streaming_request(self, message: dict[str, Any]) -> bool:
+        """Whether ``message`` calls a tool registered with ``streaming=True``."""
+        if message.get("method") != "tools/call":
+            return False
+        params = message.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        tool = self.registry.tools.get(name) if isinstance(name, str) else None
+        return bool(tool and tool.streaming)
+
+    def handle_request(self, message: dict[str, Any], *, auth: AuthContext | None,
+                       protocol_version: str, emit: Emitter | None = None) -> dict[str, Any]:
+        """The JSON-RPC response to ``message`` (a request, per :func:`classify`)."""
+        request_id = message["id"]
+        try:
+            params = _params(message)
+            handler = self._methods.get(message["method"])
+            if handler is None:
+                raise McpError(METHOD_NOT_FOUND, f"Method not found: {message['method']}")
+            meta = params.get("_meta")
+            token = meta.get("progressToken") if isinstance(meta, dict) else None
+            ctx = CallContext(request_id, progress_token=token, auth=auth,
+                              protocol_version=protocol_version, emit=emit,
+                              requester=self._requester(emit) if emit else None)
+            result = handler(params, ctx)
+        except McpError as exc:
+            error: dict[str, Any] = exc.to_json()
+            return {"jsonrpc": "2.0", "id": request_id, "error": error}
+        except Exception:
+            logger.exception("internal error handling %s", message.get("method"))
+            error = {"code": INTERNAL_ERROR, "message": "Internal error"}
+            return {"jsonrpc": "2.0", "id": request_id, "error": error}
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    def handle_response(self, message: dict[str, Any]) -> None:
+        """Route a client's JSON-RPC response to the server→client request awaiting it."""
+        if not self.pending.resolve(message):
+            logger.debug("response to an unknown request id ignored")
+
+    # ------------------------------------------------------------------ methods
+
+    def _initialize(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        requested = _string(params, "protocolVersion")
+        _object(params, "capabilities")
+        info: dict[str, Any] = {"name": self.registry.name, "version": self.registry.version}
+        if self.registry.title:
+            info["title"] = self.registry.title
+        result: dict[str, Any] = {
+            "protocolVersion": negotiate_version(requested),
+            "capabilities": self.registry.capabilities(),
+            "serverInfo": info,
+        }
+        if self.registry.instructions:
+            result["instructions"] = self.registry.instructions
+        return result
+
+    def _call_tool(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        name = _string(params, "name")
+        arguments = _object(params, "arguments")
+        tool = self.registry.tools.get(name)
+        if tool is None:
+            raise McpError(INVALID_PARAMS, f"Unknown tool: {name}")
+        missing = [k for k in tool.input_schema.get("required", ()) if k not in arguments]
+        if missing:
+            text = f"Invalid arguments for tool {name}: missing {', '.join(missing)}"
+            return ToolResult([{"type": "text", "text": text}], is_error=True).to_json()
+        try:
+            return _tool_result(tool.handler(arguments, ctx))
+        except McpError:
+            raise
+        except Exception as exc:  # a tool failure is a result the model can see, not a crash
+            logger.exception("tool %s failed", name)
+            text = f"Tool {name} failed: {exc}"
+            return ToolResult([{"type": "text", "text": text}], is_error=True).to_json()
+
+    def _read_resource(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        uri = _string(params, "uri")
+        resource = self.registry.resources.get(uri)
+        if resource is not None:
+            return {"contents": _contents(uri, resource.mime_type, resource.handler(uri, ctx))}
+        found = self.registry.find_template(uri)
+        if found is None:
+            raise McpError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": uri})
+        template, variables = found
+        value = template.handler(uri, variables, ctx)
+        return {"contents": _contents(uri, template.mime_type, value)}
+
+    def _subscription(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        _string(params, "uri")
+        return {}
+
+    def _get_prompt(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        name = _string(params, "name")
+        prompt = self.registry.prompts.get(name)
+        if prompt is None:
+            raise McpError(INVALID_PARAMS, f"Unknown prompt: {name}")
+        arguments = _object(params, "arguments")
+        if not all(isinstance(v, str) for v in arguments.values()):
+            raise McpError(INVALID_PARAMS, "Invalid params: prompt arguments must be strings")
+        missing = [a.name for a in prompt.arguments if a.required and a.name not in arguments]
+        if missing:
+            raise McpError(INVALID_PARAMS, f"Missing required argument(s): {', '.join(missing)}")
+        value = prompt.handler(arguments, ctx)
+        if isinstance(value, dict):
+            return value
+        result: dict[str, Any] = {"messages": value}
+        if prompt.description:
+            result["description"] = prompt.description
+        return result
+
+    def _complete(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        ref = _object(params, "ref")
+        argument = _object(params, "argument")
+        ref_type = _string(ref, "type")
+        if ref_type == "ref/prompt":
+            key = _string(ref, "name")
+        elif ref_type == "ref/resource":
+            key = _string(ref, "uri")
+        else:
+            raise McpError(INVALID_PARAMS, f"Invalid params: unknown ref type {ref_type}")
+        name = _string(argument, "name")
+        value = _string(argument, "value")
+        context = _object(_object(params, "context"), "arguments")
+        handler = self.registry.completions.get((ref_type, key))
+        values = [str(v) for v in handler(name, value, context)] if handler else []
+        completion: dict[str, Any] = {"values": values[:MAX_COMPLETION_VALUES],
+                                      "total": len(values),
+                                      "hasMore": len(values) > MAX_COMPLETION_VALUES}
+        return {"completion": completion}
+
+    def _set_level(self, params: Params, ctx: CallContext) -> dict[str, Any]:
+        level = _string(params, "level")
+        if level not in LOG_LEVELS:
+            raise McpError(INVALID_PARAMS, f"Invalid params: unknown log level {level}")
+        return {}
+
+    # ------------------------------------------------------------------ server → client
+
+    def _requester(self, emit: Emitter) -> Callable[[str, dict[str, Any], float], dict[str, Any]]:
+        def request(method: str, params: dict[str, Any], timeout: float) -> dict[str, Any]:
+            request_id, future = self.pending.open()
+            try:
+                emit({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+                answer = future.result(timeout=timeout)
+            except FutureTimeout:
+                raise McpError(INTERNAL_ERROR, f"no answer to {method} within {timeout} s") from None
+            finally:
+                self.pending.close(request_id)
+            if "error" in answer:
+                error = answer["error"] if isinstance(answer["error"], dict) else {}
+                raise McpError(int(error.get("code", INTERNAL_ERROR)),
+                               str(error.get("message", f"{method} failed")))
+            result = answer.get("result")
+            return result if isinstance(result, dict) else {}
+
+        return request

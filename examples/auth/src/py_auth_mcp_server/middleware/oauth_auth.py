@@ -1,0 +1,115 @@
+"""OAuth for the example: the SDK's resource-server layer wired to ``server.config``.
+
+Nothing here re-implements token handling: :class:`gopher_mcp_python.auth.Authenticator`
+validates, applies the per-tool scope policy and builds the challenges; this module only maps
+the example's configuration onto it and keeps a per-process note of the JWKS state for
+``/health``. Auth can only be turned off explicitly (``auth_disabled=true`` / ``--no-auth``).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response
+
+from gopher_mcp_python.auth import AuthContext, Authenticator, ResourceServerConfig, ScopePolicy
+from gopher_mcp_python.auth.flask import FlaskAuth, current_flask_auth
+
+from ..config import ServerConfig
+
+__all__ = ["JwksState", "OAuthGuard", "build_resource_config", "warn_auth_disabled"]
+
+
+def build_resource_config(config: ServerConfig, tool_scopes: Mapping[str, tuple[str, ...]]
+                          ) -> ResourceServerConfig:
+    """The SDK configuration of this server: resource = ``<server_url>/mcp``, audience checked."""
+    return ResourceServerConfig(
+        server_url=config.server_url,
+        issuer=config.issuer,
+        jwks_uri=config.jwks_uri,
+        audience=config.audience,
+        scopes_supported=config.allowed_scopes,
+        scope_policy=ScopePolicy(tools=dict(tool_scopes)),
+        client_options={
+            "cache_duration": str(config.jwks_cache_duration),
+            "auto_refresh": "true" if config.jwks_auto_refresh else "false",
+            "request_timeout": str(config.request_timeout),
+        },
+        resource_name="Weather MCP server (gopher-mcp-python example)",
+    )
+
+
+def warn_auth_disabled(reason: str) -> None:
+    """Print the loud warning every unauthenticated start gets."""
+    bar = "!" * 72
+    print(f"{bar}\n!! AUTHENTICATION IS DISABLED ({reason}).\n"
+          "!! Anyone who can reach this server can call every tool. Never run this way in\n"
+          f"!! production.\n{bar}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class JwksState:
+    """What this process last learned about the signing keys (for ``/health`` only)."""
+
+    state: str = "unknown"  # unknown | ok | unavailable
+    checked_at: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, state: str) -> None:
+        """Note the outcome of a validation that needed the keys."""
+        with self._lock:
+            self.state = state
+            self.checked_at = time.time()
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as reported by ``/health``."""
+        with self._lock:
+            return {"state": self.state, "checked_at": self.checked_at}
+
+
+class OAuthGuard:
+    """Authenticates requests to ``/mcp`` (or lets them through when auth is off).
+
+    The context of an accepted request is on ``flask.g`` (see
+    :func:`gopher_mcp_python.auth.flask.current_flask_auth`), never on this shared object.
+    """
+
+    def __init__(self, config: ServerConfig, tool_scopes: Mapping[str, tuple[str, ...]]) -> None:
+        self.enabled = not config.auth_disabled
+        self.jwks = JwksState()
+        self.authenticator: Authenticator | None = None
+        self.resource: ResourceServerConfig | None = None
+        self._flask: FlaskAuth | None = None
+        if self.enabled:
+            config.require_identity_provider()
+            self.resource = build_resource_config(config, tool_scopes)
+            self.authenticator = Authenticator(self.resource)
+            self._flask = FlaskAuth(self.authenticator)
+
+    def check(self) -> Response | None:
+        """Authenticate the current request: ``None`` to proceed, else the refusal to send."""
+        if self._flask is None:
+            return None
+        refusal = self._flask.check()
+        if refusal is None:
+            self.jwks.record("ok")
+        elif refusal.status_code == 503:
+            self.jwks.record("unavailable")
+        return refusal
+
+    @staticmethod
+    def context() -> AuthContext | None:
+        """The current request's auth context (``None`` when auth is off)."""
+        return current_flask_auth()
+
+    def close(self) -> None:
+        """Release the native client."""
+        if self.authenticator is not None:
+            self.authenticator.close()
+            self.authenticator = None
+            self._flask = None

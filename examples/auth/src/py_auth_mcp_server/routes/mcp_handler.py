@@ -1,0 +1,198 @@
+"""``/mcp``: the MCP Streamable HTTP transport (revisions 2024-11-05 … 2025-11-25).
+
+POST carries one JSON-RPC message (or, for 2025-03-26 and older, a batch). Requests are answered
+with ``application/json`` — or, for tools registered with ``streaming=True`` when the client
+accepts it, with a ``text/event-stream`` carrying the tool's notifications and server→client
+requests before the response. Notifications and responses get 202 with no body. GET and DELETE
+get 405: the server keeps no sessions and opens no standalone stream.
+
+Checks, in order: Host/Origin (403), authentication (401/403/503 from the SDK), Content-Type
+(415), Accept (406), body size (413), JSON (-32700), MCP-Protocol-Version (400), message shape.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..mcp.dispatcher import Dispatcher, classify
+from ..mcp.protocol import (
+    BATCH_VERSIONS,
+    DEFAULT_HEADER_VERSION,
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    SUPPORTED_VERSIONS,
+    McpError,
+    error_response,
+)
+from ..middleware.oauth_auth import OAuthGuard
+from .origin import OriginPolicy
+
+__all__ = ["MAX_BODY_BYTES", "create_mcp_blueprint"]
+
+MAX_BODY_BYTES = 1_048_576
+SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
+
+
+def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def _refuse(status: int, message: str, code: int = SERVER_ERROR,
+            headers: dict[str, str] | None = None) -> Response:
+    return _json(error_response(None, McpError(code, message)), status, headers)
+
+
+def _accepted() -> Response:
+    """202 Accepted with no body (and so no Content-Type)."""
+    response = Response(status=202)
+    del response.headers["Content-Type"]
+    return response
+
+
+def _accepts(media_type: str) -> bool:
+    accept = request.accept_mimetypes
+    return not request.headers.get("Accept") or accept.quality(media_type) > 0
+
+
+class McpEndpoint:
+    """The ``/mcp`` view functions (one instance per app; no per-request state on it)."""
+
+    def __init__(self, dispatcher: Dispatcher, guard: OAuthGuard, origins: OriginPolicy) -> None:
+        self.dispatcher = dispatcher
+        self.guard = guard
+        self.origins = origins
+
+    def post(self) -> Response:
+        """Handle one POSTed JSON-RPC message or batch."""
+        refusal = self._screen() or self.guard.check()
+        if refusal is not None:
+            return refusal
+        if request.mimetype != "application/json":
+            return _refuse(415, "Unsupported Media Type: Content-Type must be application/json")
+        wants_json, wants_sse = _accepts("application/json"), _accepts("text/event-stream")
+        if not (wants_json or wants_sse):
+            return _refuse(406, "Not Acceptable: accept application/json or text/event-stream")
+        request.max_content_length = MAX_BODY_BYTES
+        try:
+            data = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            return _refuse(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+        try:
+            payload = json.loads(data)
+        except (ValueError, RecursionError):
+            return _refuse(400, "Parse error: the body is not valid JSON", PARSE_ERROR)
+        return self._dispatch(payload, sse=wants_sse, json_ok=wants_json)
+
+    def not_allowed(self) -> Response:
+        """GET/DELETE: no standalone SSE stream, no sessions to end."""
+        refusal = self._screen()
+        if refusal is not None:
+            return refusal
+        return _refuse(405, "Method Not Allowed: this server answers POST only (no sessions, "
+                       "no standalone stream)", headers={"Allow": "POST"})
+
+    # ------------------------------------------------------------------ helpers
+
+    def _screen(self) -> Response | None:
+        if not self.origins.host_allowed(request.headers.get("Host")):
+            return _refuse(403, "Forbidden: Host header not allowed (DNS rebinding protection)")
+        if not self.origins.origin_allowed(request.headers.get("Origin")):
+            return _refuse(403, "Forbidden: Origin not allowed")
+        return None
+
+    def _dispatch(self, payload: Any, *, sse: bool, json_ok: bool) -> Response:
+        header_version = request.headers.get("MCP-Protocol-Version")
+        is_initialize = isinstance(payload, dict) and payload.get("method") == "initialize"
+        if header_version is not None and not is_initialize and (
+                header_version not in SUPPORTED_VERSIONS):
+            return _refuse(400, f"Bad Request: unsupported MCP-Protocol-Version "
+                           f"{header_version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)}")
+        version = header_version or DEFAULT_HEADER_VERSION
+        if isinstance(payload, list):
+            return self._batch(payload, version)
+        try:
+            kind = classify(payload)
+        except McpError as exc:
+            return _json(error_response(_id_of(payload), exc), 400)
+        if kind == "notification":
+            return _accepted()
+        if kind == "response":
+            self.dispatcher.handle_response(payload)
+            return _accepted()
+        if sse and (not json_ok or self.dispatcher.is_streaming_request(payload)):
+            return self._stream(payload, version)
+        response = self.dispatcher.handle_request(
+            payload, auth=self.guard.context(), protocol_version=version)
+        return _json(response)
+
+    def _batch(self, batch: list[Any], version: str) -> Response:
+        if version not in BATCH_VERSIONS:
+            return _refuse(400, f"Invalid Request: JSON-RPC batches are not supported in "
+                           f"protocol {version}", INVALID_REQUEST)
+        if not batch:
+            return _refuse(400, "Invalid Request: empty batch", INVALID_REQUEST)
+        responses: list[dict[str, Any]] = []
+        for message in batch:
+            try:
+                kind = classify(message)
+                if kind == "request" and message["method"] == "initialize":
+                    raise McpError(INVALID_REQUEST, "Invalid Request: initialize cannot be batched")
+            except McpError as exc:
+                responses.append(error_response(_id_of(message), exc))
+                continue
+            if kind == "response":
+                self.dispatcher.handle_response(message)
+            elif kind == "request":
+                responses.append(self.dispatcher.handle_request(
+                    message, auth=self.guard.context(), protocol_version=version))
+        return _json(responses) if responses else Response(status=202)
+
+    def _stream(self, message: dict[str, Any], version: str) -> Response:
+        events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        auth = self.guard.context()
+
+        def run() -> None:
+            try:
+                response = self.dispatcher.handle_request(
+                    message, auth=auth, protocol_version=version, emit=events.put)
+            except Exception:  # the dispatcher already answers errors; this is a last guard
+                response = error_response(message["id"], McpError(INTERNAL_ERROR, "Internal error"))
+            events.put(response)
+            events.put(None)
+
+        threading.Thread(target=run, name="mcp-tool", daemon=True).start()
+
+        def generate() -> Iterator[str]:
+            while (item := events.get()) is not None:
+                yield f"event: message\ndata: {json.dumps(item, separators=(',', ':'))}\n\n"
+
+        return Response(generate(), status=200, headers={
+            "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no"})
+
+
+def _id_of(message: Any) -> Any:
+    if isinstance(message, dict):
+        value = message.get("id")
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+    return None
+
+
+def create_mcp_blueprint(dispatcher: Dispatcher, guard: OAuthGuard,
+                         origins: OriginPolicy) -> Blueprint:
+    """The blueprint serving ``/mcp``."""
+    endpoint = McpEndpoint(dispatcher, guard, origins)
+    blueprint = Blueprint("mcp", __name__)
+    blueprint.add_url_rule("/mcp", "post", endpoint.post, methods=["POST"])
+    blueprint.add_url_rule("/mcp", "not_allowed", endpoint.not_allowed, methods=["GET", "DELETE"])
+    return blueprint
