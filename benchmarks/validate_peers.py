@@ -31,7 +31,14 @@ from jwtbench.fixture import make_fixture
 from jwtbench.peers import PEER_SETUPS, LibrarySetup
 from jwtbench.policy import ALGORITHMS
 from jwtbench.report import Target, render
-from jwtbench.sdk import SDK_NAME, make_client, make_options, sdk_setups, verdict_validator
+from jwtbench.sdk import (
+    SDK_NAME,
+    library_description,
+    make_client,
+    make_options,
+    sdk_setups,
+    verdict_validator,
+)
 from jwtbench.timing import Case, measure_thread_scaling, run_round_robin
 
 CACHE_OFF = f"{SDK_NAME} (cache off)"
@@ -106,6 +113,7 @@ def main() -> int:
 
     report, all_met = render(setups, peer_names, cases, scaling, TARGETS, THREAD_TARGET)
     print(f"validate_peers — {_machine()}")
+    print(f"native library: {library_description()}")
     print(
         f"{rounds} rounds × {batch_s * 1000:.0f} ms batches per case, round-robin;"
         f" every validator passed the conformance check; run took"

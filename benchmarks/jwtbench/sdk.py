@@ -7,7 +7,7 @@ on (the default size; the benchmark repeats one token, as an MCP client does).
 
 from __future__ import annotations
 
-from gopher_mcp_python import GopherAuthClient, GopherValidationOptions
+from gopher_mcp_python import GopherAuthClient, GopherValidationOptions, get_library_info
 
 from .fixture import Fixture
 from .peers import LibrarySetup, Validator
@@ -19,6 +19,14 @@ SDK_DISTRIBUTION = "gopher-mcp-python"
 
 class TokenRejectedError(Exception):
     """The SDK refused a token (carries its error message)."""
+
+
+def library_description() -> str:
+    """Which native library the SDK loaded (a debug build would make the numbers meaningless)."""
+    info = get_library_info()
+    build = " — WARNING: a debug build" if "/debug/" in info.path else ""
+    where = f"{info.path} [{info.source}]"
+    return f"gopher-orch {info.version} (ABI {info.abi_version}) from {where}{build}"
 
 
 def make_client(fixture: Fixture, *, token_cache: bool) -> GopherAuthClient:
