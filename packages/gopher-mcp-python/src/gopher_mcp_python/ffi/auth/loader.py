@@ -213,8 +213,8 @@ def _open(path: str, source: str, plat: PlatformInfo) -> _Loaded:
     except AttributeError:
         raise NativeLibraryError(
             f"{path} (found via {source}) exports no gopher_auth_abi_version(): it is not a "
-            f"gopher-orch library of ABI version {ABI_VERSION} (upstream's 0.1.x native packages "
-            f"share our names and cannot be used). " + _fix_advice(plat)
+            f"gopher-orch library of ABI version {ABI_VERSION} but an old or foreign build, or "
+            f"upstream's 0.1.x native package (which shares our names). " + _fix_advice(plat)
         ) from None
     abi_function.restype = ctypes.c_int32
     abi_function.argtypes = ()

@@ -1,0 +1,417 @@
+"""GopherAuthClient against the real library: every algorithm, every verdict, every misuse."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ALGORITHMS, AUDIENCE, ISSUER, standard_claims
+from gopher_mcp_python import (
+    GopherAuthClient,
+    GopherAuthError,
+    GopherAuthException,
+    GopherHandleClosedError,
+    GopherInvalidConfigError,
+    GopherInvalidKeyError,
+    GopherInvalidParameterError,
+    GopherInvalidTokenError,
+    GopherValidationOptions,
+    TokenPayload,
+    ValidationResult,
+)
+from jose_mint import SigningKey, generate_key, jwks, mint
+from jwks_server import JwksServer, serve_jwks
+
+
+@pytest.mark.parametrize("alg", ALGORITHMS)
+def test_valid_token_of_every_algorithm_over_loopback_jwks(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any, alg: str
+) -> None:
+    result = client.validate_token(token_for(alg), options)
+    assert result == ValidationResult(True, GopherAuthError.SUCCESS, None)
+    assert result.error is None
+
+
+def test_validation_without_options_uses_the_defaults(
+    client: GopherAuthClient, token_for: Any
+) -> None:
+    assert client.validate_token(token_for(aud="https://somewhere.else")).valid
+
+
+def test_validate_and_extract_returns_every_verified_claim(
+    client: GopherAuthClient, options: GopherValidationOptions, keys: dict[str, SigningKey]
+) -> None:
+    claims = standard_claims(
+        scope="mcp:read mcp:admin",
+        scp=["mcp:write", "mcp:read"],
+        extra={"nested": [1, 2.5, None, True], "text": "caf\u00e9 \u2603"},
+        exp=int(time.time()) + 1234,
+    )
+    result, payload = client.validate_and_extract(mint(keys["ES256"], claims), options)
+    assert result.valid
+    assert payload == TokenPayload(
+        subject="user-42",
+        scopes="mcp:read mcp:admin mcp:write",
+        audience=AUDIENCE,
+        expiration=claims["exp"],
+        issuer=ISSUER,
+        claims=claims,
+    )
+    assert payload.scope_list == ["mcp:read", "mcp:admin", "mcp:write"]
+    assert payload.has_scope("mcp:admin")
+    assert not payload.has_scope("mcp")
+
+
+def test_validate_and_extract_payload_shapes(
+    client: GopherAuthClient, keys: dict[str, SigningKey]
+) -> None:
+    token = mint(
+        keys["EdDSA"],
+        standard_claims(sub=None, scope=None, aud=["first", "second"], exp=4102444800.75),
+    )
+    result, payload = client.validate_and_extract(token)
+    assert result.valid
+    assert payload is not None
+    assert payload.subject is None
+    assert payload.scopes == ""
+    assert payload.scope_list == []
+    assert payload.audience == "first second"
+    assert payload.expiration == 4102444800
+    assert payload.claims["aud"] == ["first", "second"]
+
+
+def test_validate_and_extract_on_failure_gives_no_payload(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    result, payload = client.validate_and_extract(token_for(exp=int(time.time()) - 3600), options)
+    assert payload is None
+    assert not result.valid
+    assert result.error_code == GopherAuthError.EXPIRED_TOKEN
+    assert result.error is GopherAuthError.EXPIRED_TOKEN
+    assert result.error_message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"exp": 1_000_000}, GopherAuthError.EXPIRED_TOKEN),
+        ({"iss": "https://evil.example/"}, GopherAuthError.INVALID_ISSUER),
+        ({"aud": "https://other.example/mcp"}, GopherAuthError.INVALID_AUDIENCE),
+        ({"exp": None}, GopherAuthError.INVALID_TOKEN),
+    ],
+)
+def test_claim_failures(
+    client: GopherAuthClient,
+    options: GopherValidationOptions,
+    token_for: Any,
+    overrides: dict[str, Any],
+    expected: GopherAuthError,
+) -> None:
+    result = client.validate_token(token_for("PS256", **overrides), options)
+    assert (result.valid, result.error_code) == (False, expected)
+    assert isinstance(result.error_code, GopherAuthError)
+    assert result.error_message
+
+
+def test_wrong_issuer_message_arrives_intact_and_names_both_issuers(
+    client: GopherAuthClient, token_for: Any
+) -> None:
+    result = client.validate_token(token_for(iss="https://attacker.example/"))
+    assert result.error_code == GopherAuthError.INVALID_ISSUER
+    assert result.error_message is not None
+    assert "https://attacker.example/" in result.error_message
+    assert ISSUER in result.error_message
+
+
+def test_scopes_are_required_exactly(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for(scope="mcp:read mcp:write")
+    assert client.validate_token(token, options.set_scopes(["mcp:read"])).valid
+    assert client.validate_token(token, options.set_scopes(["mcp:read", "mcp:write"])).valid
+    for missing in (["mcp:admin"], ["mcp"], ["mcp:read", "mcp:rea"]):
+        result = client.validate_token(token, options.set_scopes(missing))
+        assert result.error_code == GopherAuthError.INSUFFICIENT_SCOPE, missing
+        assert result.error_message
+    assert client.validate_token(token, options.set_scopes([])).valid
+
+
+def test_fixed_time_and_clock_skew(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for(iat=2_000_000_000, nbf=2_000_000_000, exp=2_000_000_100)
+    assert not client.validate_token(token, options).valid  # not valid yet by the real clock
+    options.set_time(2_000_000_050)
+    assert client.validate_token(token, options).valid
+    options.set_time(2_000_000_130)  # 30 s after exp, inside the default 60 s skew
+    assert client.validate_token(token, options).valid
+    options.set_clock_skew(0)
+    assert client.validate_token(token, options).error_code == GopherAuthError.EXPIRED_TOKEN
+    options.set_time(0)  # back to the system clock
+    assert not client.validate_token(token, options).valid
+
+
+def test_tampered_and_foreign_signatures_fail(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for("RS256")
+    header, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    assert not client.validate_token(f"{header}.{payload}.{flipped}", options).valid
+    impostor = generate_key("RS256", kid="rs256-1")  # same kid, different key
+    forged = mint(impostor, standard_claims())
+    result = client.validate_token(forged, options)
+    assert result.error_code == GopherAuthError.INVALID_SIGNATURE
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "garbage", "a.b", "a.b.c.d", "eyJhbGciOiJub25lIn0.e30.", "x" * 20000],
+)
+def test_malformed_tokens_are_verdicts_not_exceptions(client: GopherAuthClient, token: str) -> None:
+    result = client.validate_token(token)
+    assert not result.valid
+    assert result.error_code != GopherAuthError.SUCCESS
+    assert result.error_message
+
+
+def test_token_with_nul_or_bad_text_is_rejected_before_c(
+    client: GopherAuthClient, token_for: Any
+) -> None:
+    token = token_for()
+    for bad in (token + "\x00junk", "\x00" + token, token[:10] + "\ud800" + token[10:]):
+        result = client.validate_token(bad)
+        assert result.error_code == GopherAuthError.INVALID_TOKEN
+        assert result.error_message
+        result, payload = client.validate_and_extract(bad)
+        assert (result.error_code, payload) == (GopherAuthError.INVALID_TOKEN, None)
+    assert not client.validate_token((token + "\x00x").encode()).valid
+
+
+def test_bytes_tokens_are_accepted(client: GopherAuthClient, token_for: Any) -> None:
+    token = token_for()
+    assert client.validate_token(token.encode()).valid
+    assert client.validate_token(bytearray(token.encode())).valid
+    result, payload = client.validate_and_extract(token.encode())
+    assert result.valid
+    assert payload is not None
+
+
+def test_non_text_token_is_a_type_error(client: GopherAuthClient) -> None:
+    with pytest.raises(TypeError, match="token must be a str or bytes"):
+        client.validate_token(12345)  # type: ignore[arg-type]
+
+
+def test_extract_payload_decodes_without_verifying(client: GopherAuthClient) -> None:
+    unknown = generate_key("ES384", kid="nobody-knows")
+    claims = standard_claims(iss="https://anyone.example/", exp=1)
+    payload = client.extract_payload(mint(unknown, claims))
+    assert payload.issuer == "https://anyone.example/"
+    assert payload.expiration == 1
+    assert payload.claims == claims
+
+
+def test_extract_payload_of_malformed_token_raises_with_native_message(
+    client: GopherAuthClient,
+) -> None:
+    with pytest.raises(GopherInvalidTokenError) as caught:
+        client.extract_payload("not-a-jwt")
+    assert caught.value.code == GopherAuthError.INVALID_TOKEN
+    assert caught.value.native_message
+    assert caught.value.native_message in str(caught.value)
+    with pytest.raises(GopherInvalidTokenError, match="NUL"):
+        client.extract_payload("a.b.c\x00")
+
+
+# ------------------------------------------------------------------------------ configuration
+
+
+def test_create_rejects_bad_configuration_with_native_messages(native_library: Any) -> None:
+    with pytest.raises(GopherInvalidConfigError) as caught:
+        GopherAuthClient("ftp://idp.example/jwks", ISSUER)
+    assert caught.value.code == GopherAuthError.INVALID_CONFIG
+    assert caught.value.native_message
+    assert caught.value.native_message in str(caught.value)
+    with pytest.raises(GopherInvalidConfigError):
+        GopherAuthClient("https://idp.example/jwks", "")
+    with pytest.raises(GopherInvalidParameterError, match="NUL"):
+        GopherAuthClient("https://idp.example/jwks\x00", ISSUER)
+    with pytest.raises(TypeError):
+        GopherAuthClient(None, ISSUER)  # type: ignore[arg-type]
+    assert isinstance(GopherInvalidConfigError("x"), ValueError)
+
+
+def test_set_option_converts_python_values(
+    client: GopherAuthClient, tmp_path: Path, keys: dict[str, SigningKey]
+) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")  # the path is only recorded here; a JWKS fetch would read it
+    assert client.set_option("auto_refresh", False) is client
+    client.set_option("cache_duration", 600).set_option("request_timeout", 5)
+    client.set_option("min_refresh_interval", 0).set_option("token_cache_size", 0)
+    client.set_option("allow_insecure_http", True).set_option("max_token_bytes", 4096)
+    client.set_option("allowed_algorithms", ["ES256", "EdDSA"])
+    client.set_option("allowed_algorithms", ("ES256",))
+    client.set_option("allowed_algorithms", "ES256,ES384")
+
+
+def test_allowed_algorithms_restricts_verification(
+    client: GopherAuthClient, token_for: Any
+) -> None:
+    client.set_option("allowed_algorithms", ["ES256"])
+    assert client.validate_token(token_for("ES256")).valid
+    result = client.validate_token(token_for("RS256"))
+    assert not result.valid
+    assert result.error_message
+
+
+def test_max_token_bytes_is_applied(client: GopherAuthClient, token_for: Any) -> None:
+    token = token_for(padding="p" * 600)
+    assert client.validate_token(token).valid
+    client.set_option("max_token_bytes", 256)
+    assert not client.validate_token(token).valid
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("no_such_option", "1"),
+        ("request_timeout", 0),
+        ("request_timeout", 301),
+        ("cache_duration", "soon"),
+        ("auto_refresh", "maybe"),
+        ("allowed_algorithms", ["HS256"]),
+        ("allowed_algorithms", ["none"]),
+        ("max_token_bytes", 1),
+    ],
+)
+def test_rejected_options_raise_naming_the_option(
+    client: GopherAuthClient, name: str, value: Any
+) -> None:
+    with pytest.raises(GopherInvalidConfigError) as caught:
+        client.set_option(name, value)
+    assert caught.value.native_message
+    assert name in caught.value.native_message
+    assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [1.5, None, {"a": 1}, [1, 2]])
+def test_set_option_rejects_unsupported_python_types(client: GopherAuthClient, value: Any) -> None:
+    with pytest.raises(TypeError, match="cache_duration"):
+        client.set_option("cache_duration", value)
+
+
+def test_load_jwks_accepts_text_and_dicts_and_stops_fetching(
+    native_library: Any, keys: dict[str, SigningKey], token_for: Any
+) -> None:
+    with GopherAuthClient("", ISSUER) as static:
+        assert static.load_jwks(json.dumps(jwks(keys["EdDSA"]))) is static
+        assert static.validate_token(token_for("EdDSA")).valid
+        assert not static.validate_token(token_for("RS256")).valid
+        static.load_jwks(jwks(keys["RS256"]))  # replaces the keys
+        assert static.validate_token(token_for("RS256")).valid
+        assert not static.validate_token(token_for("EdDSA")).valid
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "not json",
+        "[]",
+        '{"keys": []}',
+        '{"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "h"}]}',
+    ],
+)
+def test_load_jwks_without_usable_keys_raises(native_library: Any, document: str) -> None:
+    with GopherAuthClient("", ISSUER) as static:
+        with pytest.raises(GopherInvalidKeyError) as caught:
+            static.load_jwks(document)
+        assert caught.value.code == GopherAuthError.INVALID_KEY
+        assert caught.value.native_message
+
+
+def test_unreachable_jwks_fails_closed_with_key_availability_error(native_library: Any) -> None:
+    with serve_jwks({"keys": []}) as server:
+        url = server.url
+    # the server is gone: nothing listens on that port any more
+    with GopherAuthClient(url, ISSUER) as orphan:
+        orphan.set_option("request_timeout", 2)
+        key = generate_key("ES256", kid="k")
+        result = orphan.validate_token(mint(key, standard_claims()))
+    assert not result.valid
+    assert result.error_code in (GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR)
+    assert result.error_message
+
+
+def test_keys_are_fetched_once_and_reused(
+    native_library: Any, jwks_document: dict[str, Any], token_for: Any
+) -> None:
+    with serve_jwks(jwks_document) as server, GopherAuthClient(server.url, ISSUER) as fresh:
+        for alg in ALGORITHMS:
+            assert fresh.validate_token(token_for(alg)).valid
+        assert server.request_count == 1
+
+
+# ------------------------------------------------------------------------------- lifetime
+
+
+def test_destroyed_client_raises_instead_of_crashing(
+    jwks_server: JwksServer, options: GopherValidationOptions, token_for: Any
+) -> None:
+    doomed = GopherAuthClient(jwks_server.url, ISSUER)
+    token = token_for()
+    assert doomed.validate_token(token, options).valid
+    doomed.destroy()
+    doomed.destroy()  # idempotent
+    assert doomed.is_destroyed
+    calls = [
+        lambda: doomed.validate_token(token, options),
+        lambda: doomed.validate_and_extract(token, options),
+        lambda: doomed.extract_payload(token),
+        lambda: doomed.set_option("cache_duration", 10),
+        lambda: doomed.load_jwks({"keys": []}),
+    ]
+    for call in calls:
+        with pytest.raises(GopherHandleClosedError, match="destroyed"):
+            call()
+    with pytest.raises(GopherHandleClosedError), doomed:
+        pass
+    assert "destroyed" in repr(doomed)
+
+
+def test_context_manager_destroys(jwks_server: JwksServer, token_for: Any) -> None:
+    with GopherAuthClient(jwks_server.url, ISSUER) as managed:
+        assert "live" in repr(managed)
+        assert managed.validate_token(token_for()).valid
+    assert managed.is_destroyed
+    with pytest.raises(GopherHandleClosedError):
+        managed.validate_token(token_for())
+
+
+def test_validation_with_destroyed_options_raises(client: GopherAuthClient, token_for: Any) -> None:
+    options = GopherValidationOptions()
+    options.destroy()
+    with pytest.raises(GopherHandleClosedError):
+        client.validate_token(token_for(), options)
+    with pytest.raises(GopherHandleClosedError):
+        client.validate_and_extract(token_for(), options)
+
+
+def test_exceptions_share_one_base_and_keep_builtins_unshadowed() -> None:
+    import builtins
+
+    import gopher_mcp_python
+
+    exported = [getattr(gopher_mcp_python, name) for name in gopher_mcp_python.__all__]
+    exception_types = [
+        item for item in exported if isinstance(item, type) and issubclass(item, BaseException)
+    ]
+    assert len(exception_types) >= 5
+    for exc_type in exception_types:
+        assert issubclass(exc_type, GopherAuthException)
+        assert not hasattr(builtins, exc_type.__name__)
+        assert exc_type.__name__ != "GopherAuthError"
