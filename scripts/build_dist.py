@@ -15,6 +15,7 @@ with the reason. Needs the packages in scripts/requirements-build.txt.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -56,9 +57,7 @@ def _installed_rust_targets() -> set[str]:
 
 
 def _zig_available() -> bool:
-    try:
-        import ziglang  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("ziglang") is None:
         return False
     return shutil.which("cargo-zigbuild") is not None
 

@@ -27,6 +27,7 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -248,47 +249,46 @@ def verify(dist: Path, pythons: list[str], expect_version: str, *,
     wheels = [p for p in files if p.suffix == ".whl"]
     sdists = [p for p in files if p.name.endswith(".tar.gz")]
     print(f"\n== verifying {len(files)} files in {dist}", flush=True)
-    report.check("only wheels and sdists in dist/", lambda: _only_distributions(files, wheels, sdists))
-    report.check("twine check --strict",
-                 lambda: _run([sys.executable, "-m", "twine", "check", "--strict",
-                               *map(str, files)]).count("PASSED").__str__() + " PASSED")
-    core_wheels = []
+    report.check("only wheels and sdists in dist/", partial(_only_distributions, files, wheels, sdists))
+    report.check("twine check --strict", partial(_twine_check, files))
+    core_wheels: list[Path] = []
+    names: set[str] = set()
     for wheel in wheels:
         name, version, _b, _t = parse_wheel_filename(wheel.name)
-        report.check(f"{wheel.name} version", lambda v=str(version): _expect(v, expect_version))
-        report.check(f"{wheel.name} tags", lambda w=wheel: check_wheel_tags(w))
+        names.add(str(name))
+        report.check(f"{wheel.name} version", partial(_expect, str(version), expect_version))
+        report.check(f"{wheel.name} tags", partial(check_wheel_tags, wheel))
         platform = _native_platform(name)
         if platform is not None:
             report.check(f"{wheel.name} contents",
-                         lambda w=wheel, p=platform: check_native_contents(w, p, expect_version))
+                         partial(check_native_contents, wheel, platform, expect_version))
             if platform.os == "linux" and sys.platform == "linux":
-                report.check(f"{wheel.name} auditwheel", lambda w=wheel: check_auditwheel(w))
+                report.check(f"{wheel.name} auditwheel", partial(check_auditwheel, wheel))
             if platform.name == "linux-arm64":
                 report.check("pip download --platform manylinux2014_aarch64 resolves",
-                             lambda: check_arm64_download(dist))
+                             partial(check_arm64_download, dist))
         elif name == CORE:
             core_wheels.append(wheel)
-            report.check(f"{wheel.name} contents", lambda w=wheel: check_core_contents(w, expect_version))
+            report.check(f"{wheel.name} contents", partial(check_core_contents, wheel, expect_version))
         else:
-            report.check(f"{wheel.name} is ours", lambda n=str(name): _fail(f"unknown distribution {n}"))
+            report.check(f"{wheel.name} is ours", partial(_fail, f"unknown distribution {name}"))
     for sdist in sdists:
-        report.check(f"{sdist.name} contents", lambda s=sdist: check_sdist(s, expect_version))
+        report.check(f"{sdist.name} contents", partial(check_sdist, sdist, expect_version))
     report.check("core sdist and wheel present",
-                 lambda: _expect(f"{len(sdists)} sdist, {len(core_wheels)} wheel", "1 sdist, 1 wheel"))
-    names = {str(parse_wheel_filename(w.name)[0]) for w in wheels}
+                 partial(_expect, f"{len(sdists)} sdist, {len(core_wheels)} wheel", "1 sdist, 1 wheel"))
     if all_platforms:
         for platform in PLATFORMS.values():
             report.check(f"{platform.distribution} wheel present",
-                         lambda d=platform.distribution: _expect(str(d in names), "True"))
+                         partial(_expect, str(platform.distribution in names), "True"))
     if install:
         host = host_platform()
         report.check("this machine's native wheel present",
-                     lambda: _expect(str(host is not None and host.distribution in names), "True"))
-        for version in pythons if core_wheels else []:
-            python = find_python(version)
-            report.check(f"install + verify on Python {version}",
-                         lambda py=python, v=version: install_test(dist, py, expect_version, core_wheels[0])
-                         if py else _fail(f"no Python {v} found (pyenv or python{v} on PATH)"))
+                     partial(_expect, str(host is not None and host.distribution in names), "True"))
+        for wanted in pythons if core_wheels else []:
+            python = find_python(wanted)
+            check = (partial(install_test, dist, python, expect_version, core_wheels[0]) if python
+                     else partial(_fail, f"no Python {wanted} found (pyenv or python{wanted} on PATH)"))
+            report.check(f"install + verify on Python {wanted}", check)
     print(f"\ndist_verify: {report.passed} passed, {report.failed} failed", flush=True)
     return report.passed, report.failed
 
@@ -301,6 +301,11 @@ def _expect(got: str, want: str) -> str:
 
 def _fail(message: str) -> str:
     raise CheckError(message)
+
+
+def _twine_check(files: list[Path]) -> str:
+    output = _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)])
+    return f"{output.count('PASSED')} PASSED"
 
 
 def _only_distributions(files: list[Path], wheels: list[Path], sdists: list[Path]) -> str:

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from hatchling.builders.config import BuilderConfig
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.metadata.plugin.interface import MetadataHookInterface
 
@@ -85,7 +86,7 @@ class NativeMetadataHook(MetadataHookInterface):
         ]
 
 
-class NativeBuildHook(BuildHookInterface):
+class NativeBuildHook(BuildHookInterface[BuilderConfig]):
     """Put the platform's library and generated module into a platform-tagged wheel."""
 
     PLUGIN_NAME = "custom"

@@ -138,8 +138,9 @@ def _reported_library(messages: str, platform: Platform) -> Path:
         if "cdylib" not in target.get("crate_types", []):
             continue
         for filename in message.get("filenames", []):
-            if Path(filename).name == platform.cargo_file:
-                return Path(filename)
+            path = Path(str(filename))
+            if path.name == platform.cargo_file:
+                return path
     raise CargoBuildError(
         f"cargo finished but reported no {platform.cargo_file}; "
         f"is [lib] crate-type still \"cdylib\" in native/Cargo.toml?"
