@@ -48,7 +48,8 @@ class AuthorizationServer:
         body = response.json()
         assert body.get("token_type") == "Bearer", body.get("token_type")
         token = body["access_token"]
-        assert isinstance(token, str) and token.count(".") == 2, "expected a JWT access token"
+        assert isinstance(token, str), "expected a string access token"
+        assert token.count(".") == 2, "expected a JWT (three dot-separated parts)"
         return token
 
 

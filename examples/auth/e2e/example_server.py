@@ -40,6 +40,7 @@ def write_server_config(path: Path, *, port: int, base_url: str, idp: Authorizat
         f"jwks_uri={idp.jwks_uri}",
         f"token_endpoint={idp.token_endpoint}",
         f"oauth_token_url={idp.token_endpoint}",
+        f"oauth_authorize_url={idp.issuer}/auth",  # oidc-provider's path (not Keycloak's)
         "allowed_scopes=mcp:read mcp:admin",
         "request_timeout=10",
     ]

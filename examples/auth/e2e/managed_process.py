@@ -55,6 +55,7 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def alive(self) -> bool:
+        """Whether the group leader is still running."""
         return self.popen.poll() is None
 
     def stop(self) -> None:
@@ -64,10 +65,8 @@ class ManagedProcess:
             with contextlib.suppress(OSError):
                 self.popen.stdin.close()
         _signal_group(self.popen.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            pass
         # Workers of the group may outlive their leader: always sweep the group with SIGKILL.
         _signal_group(self.popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -54,7 +54,9 @@ class ScenarioResult:
 
 
 def read_baseline(path: Path = BASELINE_FILE) -> dict[str, str]:
-    """Scenario -> reason. Format (also valid for the suite's --expected-failures):
+    """Read the baseline: scenario -> reason.
+
+    The format, also valid for the suite's own `--expected-failures`:
 
     server:
       - scenario-name  # why it is left out

@@ -139,6 +139,20 @@ def test_protected_resource_metadata_points_at_the_real_idp(
     assert idp.client_secret not in response.text
 
 
+def test_authorization_server_metadata_is_the_idps_own(
+    example_server: ExampleServer, idp: AuthorizationServer
+) -> None:
+    response = httpx.get(
+        f"{example_server.base_url}/.well-known/oauth-authorization-server", timeout=10.0
+    )
+    assert response.status_code == 200
+    document = response.json()
+    assert document["issuer"] == idp.issuer
+    assert document["token_endpoint"] == idp.token_endpoint
+    assert document["jwks_uri"] == idp.jwks_uri
+    assert idp.client_secret not in response.text
+
+
 # --- the official client with real tokens ---------------------------------------------------
 
 
@@ -152,11 +166,13 @@ def test_official_client_lists_tools_and_calls_weather_with_read_scope(
         return {tool.name for tool in listed.tools}, weather, forecast
 
     (names, weather, forecast), log = _run_client(example_server.mcp_url, tokens.read, body)
-    assert WEATHER_TOOLS <= names
+    assert names >= WEATHER_TOOLS
     assert not weather.isError, weather
     assert "London" in _text_of(weather)
     assert not forecast.isError, forecast
     assert "London" in _text_of(forecast)
+    assert forecast.structuredContent is not None
+    assert len(forecast.structuredContent["days"]) == 3
     assert all(response.status_code in (200, 202, 405) for response in log.responses), [
         (response.request.method, response.status_code) for response in log.responses
     ]
@@ -221,13 +237,12 @@ def _client_http_error(
     mcp_url: str, token: str | None, body: Callable[[ClientSession], Awaitable[object]]
 ) -> httpx.HTTPStatusError:
     """Run `body` with the official client, which must fail on an HTTP error status."""
-    try:
-        result, _ = _run_client(mcp_url, token, body)
-    except Exception as error:  # noqa: BLE001 - the client wraps the HTTP error in groups
-        http_error = _find_http_status_error(error)
-        assert http_error is not None, f"expected an HTTP status error, got {error!r}"
-        return http_error
-    pytest.fail(f"the official client returned instead of raising: {result!r}")
+    # The client wraps the HTTP error in exception groups, hence the broad type.
+    with pytest.raises(Exception) as raised:  # noqa: PT011
+        _run_client(mcp_url, token, body)
+    http_error = _find_http_status_error(raised.value)
+    assert http_error is not None, f"expected an HTTP status error, got {raised.value!r}"
+    return http_error
 
 
 def _assert_step_up(response: httpx.Response, example: ExampleServer, scope: str) -> None:
