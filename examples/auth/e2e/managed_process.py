@@ -13,6 +13,8 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +73,8 @@ class ManagedProcess:
         _signal_group(self.popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=STOP_GRACE_S)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
         self._log.close()
 
     def __hash__(self) -> int:
@@ -91,6 +95,14 @@ def _stop_all() -> None:
         process.stop()
 
 
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM (a CI timeout, tox) into SystemExit so the atexit sweep above still runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def start(
     name: str,
     argv: Sequence[str],
@@ -105,6 +117,7 @@ def start(
     With `capture_stdout`, stdout stays a pipe (read it via `popen.stdout`) and only stderr goes
     to the log.
     """
+    _exit_on_sigterm()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("wb")
