@@ -135,10 +135,8 @@ def test_token_without_audience_is_refused(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
     payload = claims(ISSUER, RESOURCE)
-    del payload["aud"]
-    _invalid(
-        authenticator, rs_key.sign(payload), "The access token was not issued for this resource."
-    )
+    del payload["aud"]  # a required claim: the token is malformed, not merely misaddressed
+    _invalid(authenticator, rs_key.sign(payload), "The access token is malformed or invalid.")
 
 
 def test_forged_signature(authenticator: Authenticator) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 from gopher_mcp_python.auth import Authenticator, current_auth_context
 from gopher_mcp_python.auth.flask import FlaskAuth, current_flask_auth
@@ -21,7 +21,7 @@ def app(authenticator: Authenticator) -> Flask:
 
     @app.post("/mcp")
     @auth.required
-    def mcp() -> object:
+    def mcp() -> Response:
         ctx = current_flask_auth()
         assert ctx is not None
         assert current_auth_context() is ctx
@@ -29,7 +29,7 @@ def app(authenticator: Authenticator) -> Flask:
         return jsonify(sub=ctx.subject, scopes=list(ctx.scopes), echo=body)
 
     @app.get("/open")
-    def open_view() -> object:
+    def open_view() -> Response:
         return jsonify(auth=current_flask_auth() is not None)
 
     return app

@@ -15,6 +15,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from gopher_mcp_python.auth import Authenticator
 from gopher_mcp_python.auth.mcp_sdk import GopherTokenVerifier, TokenVerificationUnavailable
@@ -64,10 +65,12 @@ def test_unavailable_keys_raise(rs_key: SigningKey) -> None:
 def test_through_the_sdk_bearer_middleware(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
-    async def whoami(request: Request) -> JSONResponse:
-        return JSONResponse(
+    async def whoami(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = JSONResponse(
             {"client": request.user.access_token.client_id, "scopes": request.user.scopes}
         )
+        await response(scope, receive, send)
 
     endpoint = RequireAuthMiddleware(
         whoami, required_scopes=["mcp:read"], resource_metadata_url=None

@@ -7,7 +7,6 @@ batch) and answers with the scopes a token must grant for it, before anything ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = ["ScopePolicy", "normalize_scopes"]
@@ -33,29 +32,62 @@ def _frozen_map(mapping: Mapping[str, Iterable[str] | str]) -> Mapping[str, tupl
     return MappingProxyType({str(k): normalize_scopes(v) for k, v in mapping.items()})
 
 
-@dataclass(frozen=True)
-class ScopePolicy:
-    """The scopes required per MCP request.
+ScopeSpec = Iterable[str] | str
 
-    Attributes:
+
+class ScopePolicy:
+    """The scopes required per MCP request (immutable).
+
+    Args:
         default: scopes every authenticated request needs (e.g. ``("mcp:access",)``); often empty.
         methods: JSON-RPC method → extra scopes (e.g. ``{"resources/read": ("mcp:read",)}``).
         tools: tool name → extra scopes for ``tools/call`` of that tool
             (e.g. ``{"get-weather-alerts": ("mcp:admin",)}``).
 
-    For a batch the requirement is the union over its messages. A request whose body is not
-    JSON-RPC (or is missing) needs only ``default``.
+    Scopes may be given as a list/tuple or a space-separated string. For a batch the requirement
+    is the union over its messages. A request whose body is not JSON-RPC (or is missing) needs
+    only ``default``.
 
     """
 
-    default: tuple[str, ...] = ()
-    methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    tools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    __slots__ = ("default", "methods", "tools")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "default", normalize_scopes(self.default))
-        object.__setattr__(self, "methods", _frozen_map(self.methods))
-        object.__setattr__(self, "tools", _frozen_map(self.tools))
+    default: tuple[str, ...]
+    methods: Mapping[str, tuple[str, ...]]
+    tools: Mapping[str, tuple[str, ...]]
+
+    def __init__(
+        self,
+        default: ScopeSpec = (),
+        methods: Mapping[str, ScopeSpec] | None = None,
+        tools: Mapping[str, ScopeSpec] | None = None,
+    ) -> None:
+        object.__setattr__(self, "default", normalize_scopes(default))
+        object.__setattr__(self, "methods", _frozen_map(methods or {}))
+        object.__setattr__(self, "tools", _frozen_map(tools or {}))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("ScopePolicy is immutable")
+
+    def __repr__(self) -> str:
+        return (
+            f"ScopePolicy(default={self.default!r}, methods={dict(self.methods)!r}, "
+            f"tools={dict(self.tools)!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScopePolicy):
+            return NotImplemented
+        return (self.default, dict(self.methods), dict(self.tools)) == (
+            other.default,
+            dict(other.methods),
+            dict(other.tools),
+        )
+
+    def __hash__(self) -> int:
+        return hash(
+            (self.default, tuple(sorted(self.methods.items())), tuple(sorted(self.tools.items())))
+        )
 
     @property
     def inspects_body(self) -> bool:
