@@ -63,21 +63,31 @@ def _env_port() -> int | None:
 
 
 def _conformance_registry() -> Registry:
-    from .conformance import build_registry  # noqa: PLC0415 - only in --conformance mode
+    from .conformance import build_registry
 
     return build_registry()
 
 
-def create_app(config_path: str | Path | None = None, *, config: ServerConfig | None = None,
-               host: str | None = None, port: int | None = None, no_auth: bool | None = None,
-               conformance: bool | None = None) -> Flask:
+def create_app(
+    config_path: str | Path | None = None,
+    *,
+    config: ServerConfig | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    no_auth: bool | None = None,
+    conformance: bool | None = None,
+    registry: Registry | None = None,
+) -> Flask:
     """Build the server.
 
     Args:
         config_path: a ``server.config`` file (default: ``$PY_AUTH_MCP_CONFIG``, else none).
         config: an already resolved configuration (then ``config_path``/overrides are unused).
-        host, port, no_auth: the CLI overrides (default: from the environment).
+        host: as ``--host`` (default: ``$PY_AUTH_MCP_HOST``, else the config).
+        port: as ``--port`` (default: ``$PY_AUTH_MCP_PORT``, else the config).
+        no_auth: as ``--no-auth`` (default: ``$PY_AUTH_MCP_NO_AUTH``).
         conformance: serve the MCP conformance fixtures, auth off, loopback only.
+        registry: serve these tools/resources/prompts instead of the weather tools.
 
     Raises:
         ConfigError: bad settings, or auth on without an issuer/JWKS.
@@ -102,21 +112,22 @@ def create_app(config_path: str | Path | None = None, *, config: ServerConfig | 
             raise ConfigError(f"--conformance serves loopback only: {exc}") from None
         config = dataclasses.replace(config, auth_disabled=True)
         registry = _conformance_registry()
-    else:
+    elif registry is None:
         registry = build_weather_registry(__version__)
     if config.auth_disabled:
-        warn_auth_disabled("conformance mode" if conformance else
-                           "auth_disabled=true / --no-auth")
+        warn_auth_disabled("conformance mode" if conformance else "auth_disabled=true / --no-auth")
     guard = OAuthGuard(config, registry.tool_scopes())
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1_048_576
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = ServerState(config, guard, registry)
     app.register_blueprint(create_health_blueprint(guard, time.monotonic()))
-    app.register_blueprint(create_oauth_blueprint(guard, IdpMetadata(config),
-                                                  config.request_timeout))
-    app.register_blueprint(create_mcp_blueprint(Dispatcher(registry), guard,
-                                                OriginPolicy(config.server_url)))
+    app.register_blueprint(
+        create_oauth_blueprint(guard, IdpMetadata(config), config.request_timeout)
+    )
+    app.register_blueprint(
+        create_mcp_blueprint(Dispatcher(registry), guard, OriginPolicy(config.server_url))
+    )
     return app
 
 

@@ -119,16 +119,22 @@ class ServerConfig:
     def __repr__(self) -> str:  # never print the secret
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if shown["client_secret"]:
-            shown["client_secret"] = "<redacted>"
+            shown["client_secret"] = "<redacted>"  # noqa: S105 - a placeholder, not a secret
         return "ServerConfig(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
-    def with_identity_provider(self, *, issuer: str, jwks_uri: str, token_url: str,
-                               authorize_url: str = "") -> ServerConfig:
-        """This configuration trusting another IdP (used by ``--dev-idp``)."""
+    def with_identity_provider(
+        self, *, issuer: str, jwks_uri: str, token_url: str, authorize_url: str = ""
+    ) -> ServerConfig:
+        """A copy of this configuration that trusts another IdP (used by ``--dev-idp``)."""
         return dataclasses.replace(
-            self, auth_server_url=issuer, issuer=issuer, jwks_uri=jwks_uri,
-            token_endpoint=token_url, oauth_token_url=token_url,
-            oauth_authorize_url=authorize_url)
+            self,
+            auth_server_url=issuer,
+            issuer=issuer,
+            jwks_uri=jwks_uri,
+            token_endpoint=token_url,
+            oauth_token_url=token_url,
+            oauth_authorize_url=authorize_url,
+        )
 
     def require_identity_provider(self) -> None:
         """Fail when auth is on but no issuer/JWKS is configured."""
@@ -140,7 +146,8 @@ class ServerConfig:
                 f"authentication is on but {' and '.join(missing)} is not configured: set "
                 "auth_server_url (a Keycloak realm URL) or issuer + jwks_uri in server.config, "
                 "start with --dev-idp for a local development IdP, or turn auth off explicitly "
-                "with auth_disabled=true / --no-auth")
+                "with auth_disabled=true / --no-auth"
+            )
 
 
 def parse_config_text(text: str, source: str = "server.config") -> dict[str, tuple[Any, int]]:
@@ -158,7 +165,8 @@ def parse_config_text(text: str, source: str = "server.config") -> dict[str, tup
         parser = _PARSERS.get(key)
         if parser is None:
             raise ConfigError(
-                f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(_PARSERS))}")
+                f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(_PARSERS))}"
+            )
         if key in values:
             raise ConfigError(f"{where}: {key} is already set on line {values[key][1]}")
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
@@ -178,8 +186,13 @@ def _with_port(url: str, port: int) -> str:
     return urlunsplit((parts.scheme, f"{host}:{port}", parts.path, parts.query, parts.fragment))
 
 
-def load_config(path: str | Path | None = None, *, host: str | None = None,
-                port: int | None = None, no_auth: bool = False) -> ServerConfig:
+def load_config(
+    path: str | Path | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    no_auth: bool = False,
+) -> ServerConfig:
     """Read ``path`` (if given), apply the CLI overrides, derive endpoints and defaults.
 
     ``port`` rewrites the port of every advertised URL of this server (server_url, and an
@@ -200,7 +213,8 @@ def load_config(path: str | Path | None = None, *, host: str | None = None,
             raise ConfigError(f"config file {file} is not UTF-8 text") from None
         values = {k: v for k, (v, _) in parse_config_text(text, str(file)).items()}
     old_server_url = values.get("server_url") or (
-        f"http://{_url_host(values.get('host', '127.0.0.1'))}:{values.get('port', 3001)}")
+        f"http://{_url_host(values.get('host', '127.0.0.1'))}:{values.get('port', 3001)}"
+    )
     if host is not None:
         values["host"] = host
     if port is not None:
@@ -213,9 +227,9 @@ def load_config(path: str | Path | None = None, *, host: str | None = None,
         server_url = _with_port(config.server_url, port)
     audience = config.audience
     if audience and port is not None and audience.startswith(old_server_url):
-        audience = server_url + audience[len(old_server_url):]
+        audience = server_url + audience[len(old_server_url) :]
     base = config.auth_server_url
-    derived = {
+    derived: dict[str, str] = {
         "issuer": config.issuer or base,
         "jwks_uri": config.jwks_uri or (base + KEYCLOAK_OIDC + "/certs" if base else ""),
         "oauth_authorize_url": config.oauth_authorize_url
@@ -223,8 +237,15 @@ def load_config(path: str | Path | None = None, *, host: str | None = None,
         "oauth_token_url": config.oauth_token_url
         or (base + KEYCLOAK_OIDC + "/token" if base else ""),
     }
-    derived["token_endpoint"] = config.token_endpoint or derived["oauth_token_url"]
-    resolved = dataclasses.replace(config, server_url=server_url, **derived)
+    resolved = dataclasses.replace(
+        config,
+        server_url=server_url,
+        issuer=derived["issuer"],
+        jwks_uri=derived["jwks_uri"],
+        oauth_authorize_url=derived["oauth_authorize_url"],
+        oauth_token_url=derived["oauth_token_url"],
+        token_endpoint=config.token_endpoint or derived["oauth_token_url"],
+    )
     return dataclasses.replace(resolved, audience=audience or resolved.mcp_url)
 
 

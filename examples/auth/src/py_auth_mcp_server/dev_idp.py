@@ -24,8 +24,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-__all__ = ["DEV_CLIENT_ID", "DEV_CLIENT_SECRET", "DevIdentityProvider", "JwtSigner",
-           "require_loopback"]
+__all__ = [
+    "DEV_CLIENT_ID",
+    "DEV_CLIENT_SECRET",
+    "DevIdentityProvider",
+    "JwtSigner",
+    "require_loopback",
+]
 
 DEV_CLIENT_ID = "demo-client"
 #: Published in the README on purpose: the dev IdP is a loopback-only demo, not a real IdP.
@@ -51,8 +56,10 @@ def require_loopback(host: str) -> None:
             return
     except ValueError:
         pass
-    raise ValueError(f"the development IdP only listens on loopback, not {host!r} "
-                     "(use 127.0.0.1, ::1 or localhost)")
+    raise ValueError(
+        f"the development IdP only listens on loopback, not {host!r} "
+        "(use 127.0.0.1, ::1 or localhost)"
+    )
 
 
 @dataclass
@@ -76,16 +83,32 @@ class JwtSigner:
         numbers = self._key.public_key().public_numbers()
         if self.alg == "RS256":
             size = (numbers.n.bit_length() + 7) // 8
-            return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-                    "n": _uint(numbers.n, size), "e": _uint(numbers.e, 3)}
-        return {"kty": "EC", "use": "sig", "alg": "ES256", "kid": self.kid, "crv": "P-256",
-                "x": _uint(numbers.x, 32), "y": _uint(numbers.y, 32)}
+            return {
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": self.kid,
+                "n": _uint(numbers.n, size),
+                "e": _uint(numbers.e, 3),
+            }
+        return {
+            "kty": "EC",
+            "use": "sig",
+            "alg": "ES256",
+            "kid": self.kid,
+            "crv": "P-256",
+            "x": _uint(numbers.x, 32),
+            "y": _uint(numbers.y, 32),
+        }
 
     def sign(self, claims: dict[str, Any]) -> str:
         """A compact JWS (``typ: at+jwt``) of ``claims``."""
         header = {"alg": self.alg, "typ": "at+jwt", "kid": self.kid}
-        signing_input = (_b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
-                         + _b64url(json.dumps(claims, separators=(",", ":")).encode()))
+        signing_input = (
+            _b64url(json.dumps(header, separators=(",", ":")).encode())
+            + "."
+            + _b64url(json.dumps(claims, separators=(",", ":")).encode())
+        )
         data = signing_input.encode("ascii")
         if self.alg == "RS256":
             signature = self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
@@ -133,16 +156,29 @@ class DevIdentityProvider:
     def issue(self, client_id: str, scopes: tuple[str, ...]) -> dict[str, Any]:
         """A token response for ``client_id`` granting ``scopes``."""
         now = int(time.time())
-        claims = {"iss": self.issuer, "sub": client_id, "aud": self.audience, "iat": now,
-                  "nbf": now, "exp": now + TOKEN_LIFETIME, "jti": secrets.token_hex(8),
-                  "client_id": client_id, "scope": " ".join(scopes)}
-        return {"access_token": self.signer.sign(claims), "token_type": "Bearer",
-                "expires_in": TOKEN_LIFETIME, "scope": " ".join(scopes)}
+        claims = {
+            "iss": self.issuer,
+            "sub": client_id,
+            "aud": self.audience,
+            "iat": now,
+            "nbf": now,
+            "exp": now + TOKEN_LIFETIME,
+            "jti": secrets.token_hex(8),
+            "client_id": client_id,
+            "scope": " ".join(scopes),
+        }
+        return {
+            "access_token": self.signer.sign(claims),
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME,
+            "scope": " ".join(scopes),
+        }
 
     def start(self) -> None:
         """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="dev-idp",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="dev-idp", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -150,24 +186,33 @@ class DevIdentityProvider:
         self._server.shutdown()
         self._server.server_close()
 
-    def _token_response(self, form: dict[str, list[str]], authorization: str | None
-                        ) -> tuple[int, dict[str, Any]]:
+    def _token_response(
+        self, form: dict[str, list[str]], authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
         client_id, secret = _client_credentials(form, authorization)
-        if not (hmac.compare_digest(client_id, DEV_CLIENT_ID)
-                and hmac.compare_digest(secret, DEV_CLIENT_SECRET)):
+        if not (
+            hmac.compare_digest(client_id, DEV_CLIENT_ID)
+            and hmac.compare_digest(secret, DEV_CLIENT_SECRET)
+        ):
             return 401, {"error": "invalid_client", "error_description": "unknown client"}
         if form.get("grant_type", [""])[0] != "client_credentials":
-            return 400, {"error": "unsupported_grant_type",
-                         "error_description": "only client_credentials is supported"}
+            return 400, {
+                "error": "unsupported_grant_type",
+                "error_description": "only client_credentials is supported",
+            }
         resource = form.get("resource", [self.audience])[0]
         if resource != self.audience:
-            return 400, {"error": "invalid_target",
-                         "error_description": f"the only resource is {self.audience}"}
+            return 400, {
+                "error": "invalid_target",
+                "error_description": f"the only resource is {self.audience}",
+            }
         requested = tuple(dict.fromkeys(form.get("scope", [""])[0].split()))
         unknown = [s for s in requested if s not in self.scopes]
         if unknown:
-            return 400, {"error": "invalid_scope",
-                         "error_description": f"unknown scope(s): {' '.join(unknown)}"}
+            return 400, {
+                "error": "invalid_scope",
+                "error_description": f"unknown scope(s): {' '.join(unknown)}",
+            }
         return 200, self.issue(client_id, requested)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -188,8 +233,10 @@ class DevIdentityProvider:
             def do_GET(self) -> None:
                 if self.path == "/jwks":
                     self._send(200, {"keys": [idp.signer.public_jwk()]})
-                elif self.path in ("/.well-known/openid-configuration",
-                                   "/.well-known/oauth-authorization-server"):
+                elif self.path in (
+                    "/.well-known/openid-configuration",
+                    "/.well-known/oauth-authorization-server",
+                ):
                     self._send(200, idp.metadata())
                 else:
                     self._send(404, {"error": "not_found"})
@@ -203,21 +250,21 @@ class DevIdentityProvider:
                 except ValueError:
                     length = -1
                 if not 0 <= length <= MAX_FORM_BYTES:
-                    self._send(400, {"error": "invalid_request",
-                                     "error_description": "bad Content-Length"})
+                    self._send(
+                        400, {"error": "invalid_request", "error_description": "bad Content-Length"}
+                    )
                     return
                 form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
                 status, payload = idp._token_response(form, self.headers.get("Authorization"))
                 self._send(status, payload)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler
 
 
-def _client_credentials(form: dict[str, list[str]], authorization: str | None
-                        ) -> tuple[str, str]:
+def _client_credentials(form: dict[str, list[str]], authorization: str | None) -> tuple[str, str]:
     if authorization and authorization[:6].lower() == "basic ":
         try:
             decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")

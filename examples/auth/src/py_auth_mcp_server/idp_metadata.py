@@ -1,5 +1,7 @@
-"""The authorization server's real metadata: fetched from its discovery documents, or built from
-the configured endpoints only. Nothing is invented and no secret is ever included.
+"""The authorization server's real metadata, fetched or built from configured endpoints.
+
+The document comes from the issuer's discovery documents, or else from the configured endpoints
+only. Nothing is invented and no secret is ever included.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def http_json(url: str, *, timeout: float, data: bytes | None = None,
-              headers: dict[str, str] | None = None) -> tuple[int, Any]:
+def http_json(
+    url: str, *, timeout: float, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """Send a request (GET, or POST when ``data`` is given) and parse a JSON answer.
 
     Returns ``(status, parsed JSON or None)``; HTTP error statuses are returned, not raised.
@@ -40,8 +43,12 @@ def http_json(url: str, *, timeout: float, data: bytes | None = None,
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise OSError(f"refusing non-http(s) URL {url!r}")
-    request = urllib.request.Request(url, data=data, headers=headers or {},  # noqa: S310
-                                     method="POST" if data is not None else "GET")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        data=data,
+        headers=headers or {},
+        method="POST" if data is not None else "GET",
+    )
     try:
         response = _OPENER.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
@@ -63,8 +70,9 @@ def discovery_urls(issuer: str) -> list[str]:
     path = parts.path.rstrip("/")
     return [
         issuer.rstrip("/") + "/.well-known/openid-configuration",
-        urlunsplit((parts.scheme, parts.netloc, "/.well-known/oauth-authorization-server" + path,
-                    "", "")),
+        urlunsplit(
+            (parts.scheme, parts.netloc, "/.well-known/oauth-authorization-server" + path, "", "")
+        ),
     ]
 
 

@@ -28,10 +28,17 @@ class CallContext:
 
     """
 
-    def __init__(self, request_id: Any, *, progress_token: Any = None,
-                 auth: AuthContext | None = None, protocol_version: str = "",
-                 emit: Emitter | None = None, requester: Requester | None = None,
-                 min_log_level: str = "debug") -> None:
+    def __init__(
+        self,
+        request_id: Any,
+        *,
+        progress_token: Any = None,
+        auth: AuthContext | None = None,
+        protocol_version: str = "",
+        emit: Emitter | None = None,
+        requester: Requester | None = None,
+        min_log_level: str = "debug",
+    ) -> None:
         self.request_id = request_id
         self.progress_token = progress_token
         self.auth = auth
@@ -46,8 +53,7 @@ class CallContext:
         return self._emit is not None
 
     def log(self, level: str, data: Any, logger: str | None = None) -> None:
-        """Send a ``notifications/message`` log entry (dropped below the level or when not
-        streaming)."""
+        """Send a ``notifications/message`` log entry (dropped when not streaming)."""
         if level not in LOG_LEVELS:
             raise ValueError(f"unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}")
         if self._emit is None or LOG_LEVELS.index(level) < self._min_level:
@@ -57,8 +63,9 @@ class CallContext:
             params["logger"] = logger
         self._emit({"jsonrpc": "2.0", "method": "notifications/message", "params": params})
 
-    def progress(self, progress: float, total: float | None = None,
-                 message: str | None = None) -> None:
+    def progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
         """Send ``notifications/progress`` (only when the request carried a progress token)."""
         if self._emit is None or self.progress_token is None:
             return

@@ -35,10 +35,18 @@ logger = logging.getLogger("py_auth_mcp_server.mcp")
 MessageKind = Literal["request", "notification", "response"]
 Params = dict[str, Any]
 MAX_COMPLETION_VALUES = 100
+#: Method family → the server capability that must be advertised for it to exist.
+_CAPABILITY_OF = {
+    "tools": "tools",
+    "resources": "resources",
+    "prompts": "prompts",
+    "completion": "completions",
+    "logging": "logging",
+}
 
 
 def _valid_id(value: Any) -> bool:
-    return (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)))
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def classify(message: Any) -> MessageKind:
@@ -118,17 +126,21 @@ class Dispatcher:
             "initialize": self._initialize,
             "ping": lambda params, ctx: {},
             "tools/list": lambda params, ctx: {
-                "tools": [t.to_json() for t in self.registry.tools.values()]},
+                "tools": [t.to_json() for t in self.registry.tools.values()]
+            },
             "tools/call": self._call_tool,
             "resources/list": lambda params, ctx: {
-                "resources": [r.to_json() for r in self.registry.resources.values()]},
+                "resources": [r.to_json() for r in self.registry.resources.values()]
+            },
             "resources/templates/list": lambda params, ctx: {
-                "resourceTemplates": [t.to_json() for t in self.registry.templates]},
+                "resourceTemplates": [t.to_json() for t in self.registry.templates]
+            },
             "resources/read": self._read_resource,
             "resources/subscribe": self._subscription,
             "resources/unsubscribe": self._subscription,
             "prompts/list": lambda params, ctx: {
-                "prompts": [p.to_json() for p in self.registry.prompts.values()]},
+                "prompts": [p.to_json() for p in self.registry.prompts.values()]
+            },
             "prompts/get": self._get_prompt,
             "completion/complete": self._complete,
             "logging/setLevel": self._set_level,
@@ -143,20 +155,31 @@ class Dispatcher:
         tool = self.registry.tools.get(name) if isinstance(name, str) else None
         return bool(tool and tool.streaming)
 
-    def handle_request(self, message: dict[str, Any], *, auth: AuthContext | None,
-                       protocol_version: str, emit: Emitter | None = None) -> dict[str, Any]:
+    def handle_request(
+        self,
+        message: dict[str, Any],
+        *,
+        auth: AuthContext | None,
+        protocol_version: str,
+        emit: Emitter | None = None,
+    ) -> dict[str, Any]:
         """The JSON-RPC response to ``message`` (a request, per :func:`classify`)."""
         request_id = message["id"]
         try:
             params = _params(message)
             handler = self._methods.get(message["method"])
-            if handler is None:
+            if handler is None or not self._offered(message["method"]):
                 raise McpError(METHOD_NOT_FOUND, f"Method not found: {message['method']}")
             meta = params.get("_meta")
             token = meta.get("progressToken") if isinstance(meta, dict) else None
-            ctx = CallContext(request_id, progress_token=token, auth=auth,
-                              protocol_version=protocol_version, emit=emit,
-                              requester=self._requester(emit) if emit else None)
+            ctx = CallContext(
+                request_id,
+                progress_token=token,
+                auth=auth,
+                protocol_version=protocol_version,
+                emit=emit,
+                requester=self._requester(emit) if emit else None,
+            )
             result = handler(params, ctx)
         except McpError as exc:
             error: dict[str, Any] = exc.to_json()
@@ -166,6 +189,11 @@ class Dispatcher:
             error = {"code": INTERNAL_ERROR, "message": "Internal error"}
             return {"jsonrpc": "2.0", "id": request_id, "error": error}
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    def _offered(self, method: str) -> bool:
+        """Whether the capability behind ``method`` is advertised (else it does not exist)."""
+        family = _CAPABILITY_OF.get(method.split("/", 1)[0])
+        return family is None or family in self.registry.capabilities()
 
     def handle_response(self, message: dict[str, Any]) -> None:
         """Route a client's JSON-RPC response to the server→client request awaiting it."""
@@ -258,9 +286,11 @@ class Dispatcher:
         context = _object(_object(params, "context"), "arguments")
         handler = self.registry.completions.get((ref_type, key))
         values = [str(v) for v in handler(name, value, context)] if handler else []
-        completion: dict[str, Any] = {"values": values[:MAX_COMPLETION_VALUES],
-                                      "total": len(values),
-                                      "hasMore": len(values) > MAX_COMPLETION_VALUES}
+        completion: dict[str, Any] = {
+            "values": values[:MAX_COMPLETION_VALUES],
+            "total": len(values),
+            "hasMore": len(values) > MAX_COMPLETION_VALUES,
+        }
         return {"completion": completion}
 
     def _set_level(self, params: Params, ctx: CallContext) -> dict[str, Any]:
@@ -278,13 +308,17 @@ class Dispatcher:
                 emit({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
                 answer = future.result(timeout=timeout)
             except FutureTimeout:
-                raise McpError(INTERNAL_ERROR, f"no answer to {method} within {timeout} s") from None
+                raise McpError(
+                    INTERNAL_ERROR, f"no answer to {method} within {timeout} s"
+                ) from None
             finally:
                 self.pending.close(request_id)
             if "error" in answer:
                 error = answer["error"] if isinstance(answer["error"], dict) else {}
-                raise McpError(int(error.get("code", INTERNAL_ERROR)),
-                               str(error.get("message", f"{method} failed")))
+                raise McpError(
+                    int(error.get("code", INTERNAL_ERROR)),
+                    str(error.get("message", f"{method} failed")),
+                )
             result = answer.get("result")
             return result if isinstance(result, dict) else {}
 

@@ -38,7 +38,14 @@ RESOURCE_NOT_FOUND = -32002
 
 #: RFC 5424 severities, least severe first (logging/setLevel).
 LOG_LEVELS: tuple[str, ...] = (
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency",
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
 )
 
 
@@ -65,5 +72,5 @@ def error_response(request_id: Any, error: McpError) -> dict[str, Any]:
 
 
 def negotiate_version(requested: str) -> str:
-    """The version to answer ``initialize`` with: the requested one if supported, else the newest."""
+    """The version ``initialize`` answers: the requested one if supported, else the newest."""
     return requested if requested in SUPPORTED_VERSIONS else LATEST_VERSION

@@ -105,8 +105,9 @@ class Resource:
 
     def to_json(self) -> dict[str, Any]:
         """The resource's entry in ``resources/list``."""
-        return _described({"uri": self.uri, "name": self.name}, self.title, self.description,
-                          self.mime_type)
+        return _described(
+            {"uri": self.uri, "name": self.name}, self.title, self.description, self.mime_type
+        )
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ class ResourceTemplate:
     def __post_init__(self) -> None:
         parts = re.split(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", self.uri_template)
         regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/?#]+)" for i, part in enumerate(parts)
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/?#]+)"
+            for i, part in enumerate(parts)
         )
         object.__setattr__(self, "pattern", re.compile(regex))
 
@@ -135,8 +137,12 @@ class ResourceTemplate:
 
     def to_json(self) -> dict[str, Any]:
         """The template's entry in ``resources/templates/list``."""
-        return _described({"uriTemplate": self.uri_template, "name": self.name}, self.title,
-                          self.description, self.mime_type)
+        return _described(
+            {"uriTemplate": self.uri_template, "name": self.name},
+            self.title,
+            self.description,
+            self.mime_type,
+        )
 
 
 @dataclass(frozen=True)
@@ -173,8 +179,9 @@ class Prompt:
         return entry
 
 
-def _described(entry: dict[str, Any], title: str | None, description: str | None,
-               mime_type: str | None) -> dict[str, Any]:
+def _described(
+    entry: dict[str, Any], title: str | None, description: str | None, mime_type: str | None
+) -> dict[str, Any]:
     if title:
         entry["title"] = title
     if description:
@@ -187,8 +194,9 @@ def _described(entry: dict[str, Any], title: str | None, description: str | None
 class Registry:
     """Everything one MCP server offers; see the module docstring."""
 
-    def __init__(self, name: str, version: str, instructions: str | None = None,
-                 title: str | None = None) -> None:
+    def __init__(
+        self, name: str, version: str, instructions: str | None = None, title: str | None = None
+    ) -> None:
         self.name = name
         self.version = version
         self.instructions = instructions
@@ -208,25 +216,47 @@ class Registry:
         self.tools[tool.name] = tool
         return tool
 
-    def tool(self, name: str, *, description: str, input_schema: dict[str, Any] | None = None,
-             required_scopes: Sequence[str] = (), title: str | None = None,
-             annotations: dict[str, Any] | None = None,
-             output_schema: dict[str, Any] | None = None,
-             streaming: bool = False) -> Callable[[H], H]:
+    def tool(
+        self,
+        name: str,
+        *,
+        description: str,
+        input_schema: dict[str, Any] | None = None,
+        required_scopes: Sequence[str] = (),
+        title: str | None = None,
+        annotations: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        streaming: bool = False,
+    ) -> Callable[[H], H]:
         """Decorator registering a tool handler (see the module docstring)."""
 
         def register(handler: H) -> H:
-            self.add_tool(Tool(name=name, description=description,
-                               input_schema=input_schema or dict(EMPTY_OBJECT_SCHEMA),
-                               handler=handler, required_scopes=normalize_scopes(required_scopes),
-                               title=title, annotations=annotations, output_schema=output_schema,
-                               streaming=streaming))
+            self.add_tool(
+                Tool(
+                    name=name,
+                    description=description,
+                    input_schema=input_schema or dict(EMPTY_OBJECT_SCHEMA),
+                    handler=handler,
+                    required_scopes=normalize_scopes(required_scopes),
+                    title=title,
+                    annotations=annotations,
+                    output_schema=output_schema,
+                    streaming=streaming,
+                )
+            )
             return handler
 
         return register
 
-    def resource(self, uri: str, *, name: str, description: str | None = None,
-                 mime_type: str | None = None, title: str | None = None) -> Callable[[H], H]:
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str,
+        description: str | None = None,
+        mime_type: str | None = None,
+        title: str | None = None,
+    ) -> Callable[[H], H]:
         """Decorator registering a static resource."""
 
         def register(handler: H) -> H:
@@ -237,21 +267,33 @@ class Registry:
 
         return register
 
-    def resource_template(self, uri_template: str, *, name: str, description: str | None = None,
-                          mime_type: str | None = None,
-                          title: str | None = None) -> Callable[[H], H]:
+    def resource_template(
+        self,
+        uri_template: str,
+        *,
+        name: str,
+        description: str | None = None,
+        mime_type: str | None = None,
+        title: str | None = None,
+    ) -> Callable[[H], H]:
         """Decorator registering a resource template."""
 
         def register(handler: H) -> H:
             self.templates.append(
-                ResourceTemplate(uri_template, name, handler, description, mime_type, title))
+                ResourceTemplate(uri_template, name, handler, description, mime_type, title)
+            )
             return handler
 
         return register
 
-    def prompt(self, name: str, *, description: str | None = None,
-               arguments: Sequence[PromptArgument] = (),
-               title: str | None = None) -> Callable[[H], H]:
+    def prompt(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        arguments: Sequence[PromptArgument] = (),
+        title: str | None = None,
+    ) -> Callable[[H], H]:
         """Decorator registering a prompt."""
 
         def register(handler: H) -> H:

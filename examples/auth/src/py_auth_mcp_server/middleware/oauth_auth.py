@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
-
 from gopher_mcp_python.auth import AuthContext, Authenticator, ResourceServerConfig, ScopePolicy
 from gopher_mcp_python.auth.flask import FlaskAuth, current_flask_auth
 
@@ -25,8 +24,9 @@ from ..config import ServerConfig
 __all__ = ["JwksState", "OAuthGuard", "build_resource_config", "warn_auth_disabled"]
 
 
-def build_resource_config(config: ServerConfig, tool_scopes: Mapping[str, tuple[str, ...]]
-                          ) -> ResourceServerConfig:
+def build_resource_config(
+    config: ServerConfig, tool_scopes: Mapping[str, tuple[str, ...]]
+) -> ResourceServerConfig:
     """The SDK configuration of this server: resource = ``<server_url>/mcp``, audience checked."""
     return ResourceServerConfig(
         server_url=config.server_url,
@@ -47,9 +47,13 @@ def build_resource_config(config: ServerConfig, tool_scopes: Mapping[str, tuple[
 def warn_auth_disabled(reason: str) -> None:
     """Print the loud warning every unauthenticated start gets."""
     bar = "!" * 72
-    print(f"{bar}\n!! AUTHENTICATION IS DISABLED ({reason}).\n"
-          "!! Anyone who can reach this server can call every tool. Never run this way in\n"
-          f"!! production.\n{bar}", file=sys.stderr, flush=True)
+    print(
+        f"{bar}\n!! AUTHENTICATION IS DISABLED ({reason}).\n"
+        "!! Anyone who can reach this server can call every tool. Never run this way in\n"
+        f"!! production.\n{bar}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 @dataclass

@@ -21,12 +21,14 @@ def create_health_blueprint(guard: OAuthGuard, started: float) -> Blueprint:
     def health() -> Response:
         jwks = guard.jwks.to_json()
         status = "degraded" if jwks["state"] == "unavailable" else "ok"
-        return jsonify({
-            "status": status,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "version": __version__,
-            "uptime": round(time.monotonic() - started, 3),
-            "auth": {"enabled": guard.enabled, "jwks": jwks},
-        })
+        return jsonify(
+            {
+                "status": status,
+                "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "version": __version__,
+                "uptime": round(time.monotonic() - started, 3),
+                "auth": {"enabled": guard.enabled, "jwks": jwks},
+            }
+        )
 
     return blueprint

@@ -41,13 +41,14 @@ MAX_BODY_BYTES = 1_048_576
 SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
 
 
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, separators=(",", ":"))
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 
-def _refuse(status: int, message: str, code: int = SERVER_ERROR,
-            headers: dict[str, str] | None = None) -> Response:
+def _refuse(
+    status: int, message: str, code: int = SERVER_ERROR, headers: dict[str, str] | None = None
+) -> Response:
     return _json(error_response(None, McpError(code, message)), status, headers)
 
 
@@ -97,8 +98,11 @@ class McpEndpoint:
         refusal = self._screen()
         if refusal is not None:
             return refusal
-        return _refuse(405, "Method Not Allowed: this server answers POST only (no sessions, "
-                       "no standalone stream)", headers={"Allow": "POST"})
+        return _refuse(
+            405,
+            "Method Not Allowed: this server answers POST only (no sessions, no standalone stream)",
+            headers={"Allow": "POST"},
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -109,13 +113,19 @@ class McpEndpoint:
             return _refuse(403, "Forbidden: Origin not allowed")
         return None
 
-    def _dispatch(self, payload: Any, *, sse: bool, json_ok: bool) -> Response:
+    def _dispatch(self, payload: object, *, sse: bool, json_ok: bool) -> Response:
         header_version = request.headers.get("MCP-Protocol-Version")
         is_initialize = isinstance(payload, dict) and payload.get("method") == "initialize"
-        if header_version is not None and not is_initialize and (
-                header_version not in SUPPORTED_VERSIONS):
-            return _refuse(400, f"Bad Request: unsupported MCP-Protocol-Version "
-                           f"{header_version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)}")
+        if (
+            header_version is not None
+            and not is_initialize
+            and (header_version not in SUPPORTED_VERSIONS)
+        ):
+            return _refuse(
+                400,
+                f"Bad Request: unsupported MCP-Protocol-Version "
+                f"{header_version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)}",
+            )
         version = header_version or DEFAULT_HEADER_VERSION
         if isinstance(payload, list):
             return self._batch(payload, version)
@@ -123,6 +133,7 @@ class McpEndpoint:
             kind = classify(payload)
         except McpError as exc:
             return _json(error_response(_id_of(payload), exc), 400)
+        assert isinstance(payload, dict)  # classify() accepted it
         if kind == "notification":
             return _accepted()
         if kind == "response":
@@ -131,13 +142,17 @@ class McpEndpoint:
         if sse and (not json_ok or self.dispatcher.is_streaming_request(payload)):
             return self._stream(payload, version)
         response = self.dispatcher.handle_request(
-            payload, auth=self.guard.context(), protocol_version=version)
+            payload, auth=self.guard.context(), protocol_version=version
+        )
         return _json(response)
 
     def _batch(self, batch: list[Any], version: str) -> Response:
         if version not in BATCH_VERSIONS:
-            return _refuse(400, f"Invalid Request: JSON-RPC batches are not supported in "
-                           f"protocol {version}", INVALID_REQUEST)
+            return _refuse(
+                400,
+                f"Invalid Request: JSON-RPC batches are not supported in protocol {version}",
+                INVALID_REQUEST,
+            )
         if not batch:
             return _refuse(400, "Invalid Request: empty batch", INVALID_REQUEST)
         responses: list[dict[str, Any]] = []
@@ -152,8 +167,11 @@ class McpEndpoint:
             if kind == "response":
                 self.dispatcher.handle_response(message)
             elif kind == "request":
-                responses.append(self.dispatcher.handle_request(
-                    message, auth=self.guard.context(), protocol_version=version))
+                responses.append(
+                    self.dispatcher.handle_request(
+                        message, auth=self.guard.context(), protocol_version=version
+                    )
+                )
         return _json(responses) if responses else Response(status=202)
 
     def _stream(self, message: dict[str, Any], version: str) -> Response:
@@ -163,7 +181,8 @@ class McpEndpoint:
         def run() -> None:
             try:
                 response = self.dispatcher.handle_request(
-                    message, auth=auth, protocol_version=version, emit=events.put)
+                    message, auth=auth, protocol_version=version, emit=events.put
+                )
             except Exception:  # the dispatcher already answers errors; this is a last guard
                 response = error_response(message["id"], McpError(INTERNAL_ERROR, "Internal error"))
             events.put(response)
@@ -175,12 +194,18 @@ class McpEndpoint:
             while (item := events.get()) is not None:
                 yield f"event: message\ndata: {json.dumps(item, separators=(',', ':'))}\n\n"
 
-        return Response(generate(), status=200, headers={
-            "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no"})
+        return Response(
+            generate(),
+            status=200,
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            },
+        )
 
 
-def _id_of(message: Any) -> Any:
+def _id_of(message: object) -> str | int | None:
     if isinstance(message, dict):
         value = message.get("id")
         if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -188,8 +213,9 @@ def _id_of(message: Any) -> Any:
     return None
 
 
-def create_mcp_blueprint(dispatcher: Dispatcher, guard: OAuthGuard,
-                         origins: OriginPolicy) -> Blueprint:
+def create_mcp_blueprint(
+    dispatcher: Dispatcher, guard: OAuthGuard, origins: OriginPolicy
+) -> Blueprint:
     """The blueprint serving ``/mcp``."""
     endpoint = McpEndpoint(dispatcher, guard, origins)
     blueprint = Blueprint("mcp", __name__)

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
-from flask import Blueprint, Response, redirect, request
-
+from flask import Blueprint, Response, request
 from gopher_mcp_python.auth import protected_resource_metadata
 
 from ..idp_metadata import IdpMetadata, http_json
@@ -28,7 +26,7 @@ logger = logging.getLogger("py_auth_mcp_server.oauth")
 MAX_REGISTRATION_BYTES = 65_536
 
 
-def _json(payload: Any, status: int = 200, *, public: bool = False) -> Response:
+def _json(payload: object, status: int = 200, *, public: bool = False) -> Response:
     response = Response(json.dumps(payload), status=status, mimetype="application/json")
     if public:  # public discovery documents: readable by browser-based MCP clients
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -49,22 +47,28 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
         return _json(protected_resource_metadata(guard.resource), public=True)
 
     blueprint.add_url_rule("/.well-known/oauth-protected-resource", "prm", resource_metadata)
-    blueprint.add_url_rule("/.well-known/oauth-protected-resource/mcp", "prm_mcp",
-                           resource_metadata)
+    blueprint.add_url_rule(
+        "/.well-known/oauth-protected-resource/mcp", "prm_mcp", resource_metadata
+    )
 
     def authorization_server_metadata() -> Response:
         if not guard.enabled:
             return _error(404, "not_found", "Authentication is disabled on this server.")
         document = idp.get()
         if document is None:
-            return _error(502, "temporarily_unavailable",
-                          "The authorization server's metadata could not be obtained.")
+            return _error(
+                502,
+                "temporarily_unavailable",
+                "The authorization server's metadata could not be obtained.",
+            )
         return _json(document, public=True)
 
-    blueprint.add_url_rule("/.well-known/oauth-authorization-server", "asm",
-                           authorization_server_metadata)
-    blueprint.add_url_rule("/.well-known/openid-configuration", "oidc",
-                           authorization_server_metadata)
+    blueprint.add_url_rule(
+        "/.well-known/oauth-authorization-server", "asm", authorization_server_metadata
+    )
+    blueprint.add_url_rule(
+        "/.well-known/openid-configuration", "oidc", authorization_server_metadata
+    )
 
     @blueprint.get("/oauth/authorize")
     def authorize() -> Response:
@@ -74,16 +78,19 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
             return _error(404, "not_found", "No authorization endpoint is configured.")
         query = request.query_string.decode("latin-1")
         target = endpoint + (("&" if "?" in endpoint else "?") + query if query else "")
-        return redirect(target, code=302)
+        return Response(status=302, headers={"Location": target})
 
     @blueprint.post("/oauth/register")
     def register() -> Response:
         document = idp.get() if guard.enabled else None
         endpoint = document.get("registration_endpoint") if document else None
         if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
-            return _error(501, "registration_not_supported",
-                          "The authorization server offers no dynamic client registration; "
-                          "register a client with it directly.")
+            return _error(
+                501,
+                "registration_not_supported",
+                "The authorization server offers no dynamic client registration; "
+                "register a client with it directly.",
+            )
         request.max_content_length = MAX_REGISTRATION_BYTES
         body = request.get_data()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -91,12 +98,16 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
         if initial_token:  # RFC 7591 initial access token of the *client*, passed through
             headers["Authorization"] = initial_token
         try:
-            status, answer = http_json(endpoint, timeout=request_timeout, data=body,
-                                       headers=headers)
+            status, answer = http_json(
+                endpoint, timeout=request_timeout, data=body, headers=headers
+            )
         except OSError as exc:
             logger.warning("client registration at the IdP failed: %s", exc)
-            return _error(502, "temporarily_unavailable",
-                          "The authorization server's registration endpoint is unreachable.")
+            return _error(
+                502,
+                "temporarily_unavailable",
+                "The authorization server's registration endpoint is unreachable.",
+            )
         if not isinstance(answer, dict):
             return _error(502, "server_error", "The authorization server sent no JSON answer.")
         return _json(answer, status)
