@@ -137,7 +137,7 @@ def test_sse_tool_with_server_to_client_request(
     config = load_config(write_config(tmp_path, idp), port=port)
     server = LiveServer(config, registry=build_registry())
     token = mint(aud=config.audience)
-    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}", "Mcp-Session-Id": "session-1"}
     call = tool_call("stream", {}, id_="c1")
     call["params"]["_meta"] = {"progressToken": "pt"}
     events: list[dict[str, Any]] = []
@@ -164,6 +164,19 @@ def test_sse_tool_with_server_to_client_request(
                             "model": "m",
                         },
                     }
+                    # an answer from another session is accepted (202) but wakes nothing
+                    wrong = {
+                        **answer,
+                        "result": {
+                            **answer["result"],
+                            "content": {"type": "text", "text": "forged"},
+                        },
+                    }
+                    other = {**headers, "Mcp-Session-Id": "session-2"}
+                    assert (
+                        httpx.post(server.url + "/mcp", json=wrong, headers=other).status_code
+                        == 202
+                    )
                     reply = httpx.post(server.url + "/mcp", json=answer, headers=headers)
                     assert reply.status_code == 202
     finally:

@@ -58,6 +58,22 @@ def test_initialize_echoes_a_supported_version(post: Any, version: str) -> None:
     }
 
 
+def test_initialize_hands_out_a_session_id(post: Any) -> None:
+    first = post(initialize("2025-11-25")).headers["Mcp-Session-Id"]
+    second = post(initialize("2025-11-25")).headers["Mcp-Session-Id"]
+    assert first != second
+    assert len(first) == 32
+    assert all(0x21 <= ord(c) <= 0x7E for c in first)
+    assert "Mcp-Session-Id" not in post(rpc("ping")).headers
+    assert post(rpc("ping"), **{"Mcp-Session-Id": first}).status_code == 200
+
+
+def test_malformed_session_id_is_400(post: Any) -> None:
+    response = post(rpc("ping"), **{"Mcp-Session-Id": "has space"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "Bad Request: malformed Mcp-Session-Id header"
+
+
 def test_initialize_unknown_version_gets_the_newest(post: Any) -> None:
     result = post(initialize("2099-01-01")).get_json()["result"]
     assert result["protocolVersion"] == "2025-11-25"

@@ -162,6 +162,7 @@ class Dispatcher:
         auth: AuthContext | None,
         protocol_version: str,
         emit: Emitter | None = None,
+        session_id: str | None = None,
     ) -> dict[str, Any]:
         """The JSON-RPC response to ``message`` (a request, per :func:`classify`)."""
         request_id = message["id"]
@@ -178,7 +179,7 @@ class Dispatcher:
                 auth=auth,
                 protocol_version=protocol_version,
                 emit=emit,
-                requester=self._requester(emit) if emit else None,
+                requester=self._requester(emit, session_id) if emit else None,
             )
             result = handler(params, ctx)
         except McpError as exc:
@@ -195,9 +196,9 @@ class Dispatcher:
         family = _CAPABILITY_OF.get(method.split("/", 1)[0])
         return family is None or family in self.registry.capabilities()
 
-    def handle_response(self, message: dict[str, Any]) -> None:
+    def handle_response(self, message: dict[str, Any], session_id: str | None = None) -> None:
         """Route a client's JSON-RPC response to the server→client request awaiting it."""
-        if not self.pending.resolve(message):
+        if not self.pending.resolve(message, session_id):
             logger.debug("response to an unknown request id ignored")
 
     # ------------------------------------------------------------------ methods
@@ -301,9 +302,11 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ server → client
 
-    def _requester(self, emit: Emitter) -> Callable[[str, dict[str, Any], float], dict[str, Any]]:
+    def _requester(
+        self, emit: Emitter, session_id: str | None
+    ) -> Callable[[str, dict[str, Any], float], dict[str, Any]]:
         def request(method: str, params: dict[str, Any], timeout: float) -> dict[str, Any]:
-            request_id, future = self.pending.open()
+            request_id, future = self.pending.open(session_id)
             try:
                 emit({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
                 answer = future.result(timeout=timeout)

@@ -4,7 +4,9 @@ POST carries one JSON-RPC message (or, for 2025-03-26 and older, a batch). Reque
 with ``application/json`` — or, for tools registered with ``streaming=True`` when the client
 accepts it, with a ``text/event-stream`` carrying the tool's notifications and server→client
 requests before the response. Notifications and responses get 202 with no body. GET and DELETE
-get 405: the server keeps no sessions and opens no standalone stream.
+get 405: no standalone stream is opened and sessions hold no state. ``initialize`` hands out a
+random ``Mcp-Session-Id``; nothing is stored under it (any gunicorn worker serves any request),
+it only scopes the answers to server→client requests to the session that was asked.
 
 Checks, in order: Host/Origin (403), authentication (401/403/503 from the SDK), Content-Type
 (415), Accept (406), body size (413), JSON (-32700), MCP-Protocol-Version (400), message shape.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import json
 import queue
+import re
+import secrets
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +42,8 @@ from .origin import OriginPolicy
 __all__ = ["MAX_BODY_BYTES", "create_mcp_blueprint"]
 
 MAX_BODY_BYTES = 1_048_576
+SESSION_HEADER = "Mcp-Session-Id"
+_SESSION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
 
 
@@ -100,7 +106,8 @@ class McpEndpoint:
             return refusal
         return _refuse(
             405,
-            "Method Not Allowed: this server answers POST only (no sessions, no standalone stream)",
+            "Method Not Allowed: this server answers POST only (no standalone stream; "
+            "sessions hold no state, so there is nothing to delete)",
             headers={"Allow": "POST"},
         )
 
@@ -127,6 +134,9 @@ class McpEndpoint:
                 f"{header_version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)}",
             )
         version = header_version or DEFAULT_HEADER_VERSION
+        session_id = request.headers.get(SESSION_HEADER)
+        if session_id is not None and not _SESSION_ID.fullmatch(session_id):
+            return _refuse(400, "Bad Request: malformed Mcp-Session-Id header")
         if isinstance(payload, list):
             return self._batch(payload, version)
         try:
@@ -137,16 +147,21 @@ class McpEndpoint:
         if kind == "notification":
             return _accepted()
         if kind == "response":
-            self.dispatcher.handle_response(payload)
+            self.dispatcher.handle_response(payload, session_id)
             return _accepted()
         if sse and (not json_ok or self.dispatcher.is_streaming_request(payload)):
-            return self._stream(payload, version)
+            return self._stream(payload, version, session_id)
         response = self.dispatcher.handle_request(
             payload, auth=self.guard.context(), protocol_version=version
         )
+        if is_initialize and "result" in response:
+            # A fresh id per initialize. Nothing is stored under it (any worker serves any
+            # request); it only scopes server→client answers to the stream that asked.
+            return _json(response, headers={SESSION_HEADER: secrets.token_urlsafe(24)})
         return _json(response)
 
     def _batch(self, batch: list[Any], version: str) -> Response:
+        session_id = request.headers.get(SESSION_HEADER)
         if version not in BATCH_VERSIONS:
             return _refuse(
                 400,
@@ -165,23 +180,27 @@ class McpEndpoint:
                 responses.append(error_response(_id_of(message), exc))
                 continue
             if kind == "response":
-                self.dispatcher.handle_response(message)
+                self.dispatcher.handle_response(message, session_id)
             elif kind == "request":
                 responses.append(
                     self.dispatcher.handle_request(
                         message, auth=self.guard.context(), protocol_version=version
                     )
                 )
-        return _json(responses) if responses else Response(status=202)
+        return _json(responses) if responses else _accepted()
 
-    def _stream(self, message: dict[str, Any], version: str) -> Response:
+    def _stream(self, message: dict[str, Any], version: str, session_id: str | None) -> Response:
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
 
         def run() -> None:
             try:
                 response = self.dispatcher.handle_request(
-                    message, auth=auth, protocol_version=version, emit=events.put
+                    message,
+                    auth=auth,
+                    protocol_version=version,
+                    emit=events.put,
+                    session_id=session_id,
                 )
             except Exception:  # the dispatcher already answers errors; this is a last guard
                 response = error_response(message["id"], McpError(INTERNAL_ERROR, "Internal error"))
