@@ -25,7 +25,7 @@ use std::ffi::CString;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use capi::{Client, Options};
-use harness::{Case, Plan};
+use harness::{Case, Clock, Plan};
 use mint::{Alg, Claims, Fixture};
 use raw::{Backend, RawVerifier};
 
@@ -42,16 +42,24 @@ const ENGINE_MANIFEST: &str = include_str!("../../../native/Cargo.toml");
 struct Args {
     plan: Plan,
     backend: Option<Backend>,
+    /// `--profile LABEL N`: run only the cases whose label contains LABEL, N times each, untimed
+    /// (for `perf record` / `valgrind --tool=callgrind`).
+    profile: Option<(String, u64)>,
 }
 
 fn parse_args() -> Args {
-    let mut plan = Plan { warmup: Duration::from_millis(300), batch: Duration::from_millis(10), rounds: 41 };
+    let mut plan =
+        Plan { warmup: Duration::from_millis(300), batch: Duration::from_millis(10), rounds: 41, clock: Clock::ThreadCpu };
     let mut backend = None;
+    let mut profile = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().unwrap_or_else(|| usage(&format!("{name} needs a value")));
         match arg.as_str() {
-            "--quick" => plan = Plan { warmup: Duration::from_millis(100), batch: Duration::from_millis(4), rounds: 11 },
+            "--quick" => {
+                plan = Plan { warmup: Duration::from_millis(100), batch: Duration::from_millis(4), rounds: 11, ..plan }
+            }
+            "--wall-clock" => plan.clock = Clock::Wall,
             "--rounds" => plan.rounds = value("--rounds").parse().unwrap_or_else(|_| usage("--rounds takes a count")),
             "--batch-ms" => {
                 plan.batch = Duration::from_millis(value("--batch-ms").parse().unwrap_or_else(|_| usage("--batch-ms takes ms")))
@@ -63,18 +71,23 @@ fn parse_args() -> Args {
                     other => usage(&format!("unknown backend '{other}' (aws-lc-rs or ring)")),
                 })
             }
+            "--profile" => {
+                let label = value("--profile");
+                let n = value("--profile").parse().unwrap_or_else(|_| usage("--profile LABEL N: N is a count"));
+                profile = Some((label, n));
+            }
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown argument '{other}'")),
         }
     }
-    Args { plan, backend }
+    Args { plan, backend, profile }
 }
 
 fn usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
     }
-    eprintln!("usage: gopher-orch-bench [--quick] [--rounds N] [--batch-ms MS] [--backend aws-lc-rs|ring]");
+    eprintln!("usage: gopher-orch-bench [--quick] [--wall-clock] [--rounds N] [--batch-ms MS] [--backend aws-lc-rs|ring] [--profile LABEL N]");
     std::process::exit(2)
 }
 
@@ -156,14 +169,23 @@ fn main() {
     }
     const PER_ALG: usize = 6;
 
+    if let Some((label, n)) = &args.profile {
+        for case in cases.iter_mut().filter(|c| c.label.contains(label.as_str())) {
+            let ok = (0..*n).fold(true, |ok, _| ok & std::hint::black_box((case.op)()));
+            println!("{}: {n} calls, all succeeded: {ok}", case.label);
+        }
+        return;
+    }
+
     let started = Instant::now();
     harness::run(&mut cases, &args.plan);
     let measured = started.elapsed();
 
     println!("gopher-orch native benchmark — {} — {} logical CPUs", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!(
-        "engine backend: {} | {} rounds x {} ms batches, round-robin, medians | keygen {:.1} s, measuring {:.1} s",
+        "engine backend: {} | {} rounds x {} ms batches ({}), round-robin, medians | keygen {:.1} s, measuring {:.1} s",
         backend.name(),
+        args.plan.clock.name(),
         args.plan.rounds,
         args.plan.batch.as_millis(),
         keygen.as_secs_f64(),
