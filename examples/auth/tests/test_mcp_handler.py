@@ -129,7 +129,7 @@ def test_server_discover_probe_is_a_clean_error(post: Any) -> None:
             "Invalid params: arguments must be an object",
         ),
         (rpc("tools/call", {"name": "nope"}), "Unknown tool: nope"),
-        (rpc("tools/list", [1, 2]), "Invalid params: params must be an object"),
+        ({**rpc("tools/list"), "params": [1, 2]}, "Invalid params: params must be an object"),
         (rpc("logging/setLevel", {"level": "loud"}), "Invalid params: unknown log level loud"),
         (
             tool_call("get-forecast", {"city": "x", "days": 30}),

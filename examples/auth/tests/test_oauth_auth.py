@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_valid_token(client: FlaskClient, mint: Minter, es_signer: JwtSigner, al
 def test_bad_tokens_are_401_invalid_token(
     client: FlaskClient, mint: Minter, kind: str, description: str
 ) -> None:
-    tokens = {
+    tokens: dict[str, Callable[[], str]] = {
         "expired": lambda: mint(lifetime=-3600),
         "foreign_issuer": lambda: mint(iss="https://evil.example"),
         "wrong_audience": lambda: mint(aud="http://127.0.0.1:3001/other"),
