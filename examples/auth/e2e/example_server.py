@@ -72,6 +72,9 @@ def start_example_server(
             f"127.0.0.1:{port}",
             "--graceful-timeout",
             "5",
+            # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl by default: one path shared by every
+            # gunicorn of this user on the machine (parallel jobs); the tests need no control.
+            "--no-control-socket",
             "py_auth_mcp_server.app:create_app()",
         ],
         log_dir=log_dir,
