@@ -40,6 +40,10 @@ _i64 = ctypes.c_int64
 _ptr = ctypes.c_void_p  # opaque handles and library-allocated strings
 _str = ctypes.c_char_p  # NUL-terminated UTF-8 input strings
 _out_ptr = ctypes.POINTER(ctypes.c_void_p)
+# Out-parameters of the per-request functions (validation, payload getters) are declared
+# ``void *`` and passed as precomputed integer addresses of per-thread buffers: ctypes converts
+# an int to ``void *`` much faster than it checks a ``byref()`` against a pointer type.
+_addr = ctypes.c_void_p
 
 
 class NativeValidationResult(ctypes.Structure):
@@ -50,9 +54,6 @@ class NativeValidationResult(ctypes.Structure):
         ("error_code", ctypes.c_int32),
         ("error_message", ctypes.c_char_p),
     )
-
-
-_result_ptr = ctypes.POINTER(NativeValidationResult)
 
 
 def _bind(lib: ctypes.CDLL, name: str, restype: Any, *argtypes: Any) -> Any:  # noqa: ANN401
@@ -89,7 +90,7 @@ class NativeFunctions:
         self.gopher_auth_last_error_message: Callable[[], bytes | None] = _bind(
             lib, "gopher_auth_last_error_message", _str
         )
-        self.gopher_auth_free_string: Callable[[int | None], None] = _bind(
+        self.gopher_auth_free_string: Callable[[Any], None] = _bind(
             lib, "gopher_auth_free_string", None, _ptr
         )
         # client
@@ -126,7 +127,7 @@ class NativeFunctions:
         )
         # validation
         self.gopher_auth_validate_token: Callable[[Any, bytes, Any, Any], int] = _bind(
-            lib, "gopher_auth_validate_token", _i32, _ptr, _str, _ptr, _result_ptr
+            lib, "gopher_auth_validate_token", _i32, _ptr, _str, _ptr, _addr
         )
         self.gopher_auth_validate_and_extract: Callable[[Any, bytes, Any, Any, Any], int] = _bind(
             lib,
@@ -135,30 +136,30 @@ class NativeFunctions:
             _ptr,
             _str,
             _ptr,
-            _result_ptr,
-            _out_ptr,
+            _addr,
+            _addr,
         )
         self.gopher_auth_extract_payload: Callable[[bytes, Any], int] = _bind(
             lib, "gopher_auth_extract_payload", _i32, _str, _out_ptr
         )
         # payload
         self.gopher_auth_payload_get_subject: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_subject", _i32, _ptr, _out_ptr
+            lib, "gopher_auth_payload_get_subject", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_get_scopes: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_scopes", _i32, _ptr, _out_ptr
+            lib, "gopher_auth_payload_get_scopes", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_get_audience: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_audience", _i32, _ptr, _out_ptr
+            lib, "gopher_auth_payload_get_audience", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_get_issuer: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_issuer", _i32, _ptr, _out_ptr
+            lib, "gopher_auth_payload_get_issuer", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_get_expiration: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_expiration", _i32, _ptr, ctypes.POINTER(_i64)
+            lib, "gopher_auth_payload_get_expiration", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_get_claims_json: Callable[[Any, Any], int] = _bind(
-            lib, "gopher_auth_payload_get_claims_json", _i32, _ptr, _out_ptr
+            lib, "gopher_auth_payload_get_claims_json", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_destroy: Callable[[Any], int] = _bind(
             lib, "gopher_auth_payload_destroy", _i32, _ptr

@@ -18,13 +18,14 @@ import ctypes
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from ._handles import ClientHandle
-from ._native import NativeFunctions, NativeValidationResult, encode_argument
-from .errors import GopherAuthException, GopherHandleClosedError, GopherInvalidTokenError
+from ._native import NativeValidationResult, encode_argument
+from ._payload import PayloadReader
+from .errors import GopherHandleClosedError, GopherInvalidTokenError
 from .lifecycle import ensure_initialized
 from .loader import get_auth_functions
 from .types import GopherAuthError, TokenPayload, ValidationResult, as_error_code
@@ -49,9 +50,9 @@ class _ThreadBuffers(threading.local):
 
     def __init__(self) -> None:
         self.result = NativeValidationResult()
-        self.result_ref = ctypes.byref(self.result)
+        self.result_address = ctypes.addressof(self.result)
         self.payload = ctypes.c_void_p()
-        self.payload_ref = ctypes.byref(self.payload)
+        self.payload_address = ctypes.addressof(self.payload)
 
 
 _buffers = _ThreadBuffers()
@@ -96,43 +97,6 @@ def _option_string(name: str, value: OptionValue) -> str:
     )
 
 
-def _read_payload(functions: NativeFunctions, payload: int) -> TokenPayload:
-    """Copy every field of a native payload (the caller destroys it)."""
-    out = ctypes.c_void_p()
-    out_ref = ctypes.byref(out)
-
-    def text(getter: Callable[[int, Any], int], name: str) -> str | None:
-        functions.check(getter(payload, out_ref), name)
-        return functions.take_string(out.value)
-
-    subject = text(functions.gopher_auth_payload_get_subject, "gopher_auth_payload_get_subject")
-    scopes = text(functions.gopher_auth_payload_get_scopes, "gopher_auth_payload_get_scopes")
-    audience = text(functions.gopher_auth_payload_get_audience, "gopher_auth_payload_get_audience")
-    issuer = text(functions.gopher_auth_payload_get_issuer, "gopher_auth_payload_get_issuer")
-    claims_json = text(
-        functions.gopher_auth_payload_get_claims_json, "gopher_auth_payload_get_claims_json"
-    )
-    expiration = ctypes.c_int64()
-    functions.check(
-        functions.gopher_auth_payload_get_expiration(payload, ctypes.byref(expiration)),
-        "gopher_auth_payload_get_expiration",
-    )
-    claims = json.loads(claims_json) if claims_json else {}
-    if not isinstance(claims, dict):
-        raise GopherAuthException(
-            "the native library returned claims that are not a JSON object",
-            GopherAuthError.INTERNAL_ERROR,
-        )
-    return TokenPayload(
-        subject=subject,
-        scopes=scopes or "",
-        audience=audience,
-        expiration=expiration.value,
-        issuer=issuer,
-        claims=claims,
-    )
-
-
 class GopherAuthClient:
     """A token validator for one issuer, with keys from ``jwks_uri`` (or :meth:`load_jwks`).
 
@@ -163,8 +127,12 @@ class GopherAuthClient:
             "gopher_auth_client_create",
         )
         self._handle: ClientHandle | None = handle
+        # The address, passed to the hot calls (ctypes converts an int fastest). A call holds
+        # ``self._handle`` in a local while it runs, which keeps the native client alive.
+        self._pointer: int = handle.value or 0
         self._validate = functions.gopher_auth_validate_token
         self._validate_and_extract = functions.gopher_auth_validate_and_extract
+        self._payloads = PayloadReader(functions)
         self.jwks_uri = jwks_uri
         self.issuer = issuer
 
@@ -245,15 +213,26 @@ class GopherAuthClient:
             TypeError: ``token`` is neither ``str`` nor ``bytes``.
 
         """
+        # The success path is kept short: it runs on every request.
         handle = self._handle
         if handle is None:
             self._live()
-        options_handle = None if options is None else options.native_handle()
-        data = _token_bytes(token)
-        if type(data) is not bytes:
-            return data  # type: ignore[return-value]
+        if options is None:
+            options_handle = options_pointer = None
+        else:
+            options_handle = options._handle  # held: keeps the native options alive
+            if options_handle is None:
+                options.native_handle()  # raises: destroyed options
+            options_pointer = options._pointer
+        if type(token) is str and "\x00" not in token and token.isascii():
+            data = token.encode("ascii")
+        else:
+            converted = _token_bytes(token)
+            if type(converted) is not bytes:
+                return converted  # type: ignore[return-value]
+            data = converted
         buffers = _buffers
-        code = self._validate(handle, data, options_handle, buffers.result_ref)
+        code = self._validate(self._pointer, data, options_pointer, buffers.result_address)
         if code == 0:
             return _VALID
         return _failure(buffers.result, code)
@@ -273,13 +252,23 @@ class GopherAuthClient:
         handle = self._handle
         if handle is None:
             self._live()
-        options_handle = None if options is None else options.native_handle()
-        data = _token_bytes(token)
-        if type(data) is not bytes:
-            return data, None  # type: ignore[return-value]
+        if options is None:
+            options_handle = options_pointer = None
+        else:
+            options_handle = options._handle  # held: keeps the native options alive
+            if options_handle is None:
+                options.native_handle()  # raises: destroyed options
+            options_pointer = options._pointer
+        if type(token) is str and "\x00" not in token and token.isascii():
+            data = token.encode("ascii")
+        else:
+            converted = _token_bytes(token)
+            if type(converted) is not bytes:
+                return converted, None  # type: ignore[return-value]
+            data = converted
         buffers = _buffers
         code = self._validate_and_extract(
-            handle, data, options_handle, buffers.result_ref, buffers.payload_ref
+            self._pointer, data, options_pointer, buffers.result_address, buffers.payload_address
         )
         payload = buffers.payload.value
         buffers.payload.value = None
@@ -287,7 +276,7 @@ class GopherAuthClient:
             if payload:  # the ABI promises NULL on failure; never leak if it is not
                 self._functions.gopher_auth_payload_destroy(payload)
             return _failure(buffers.result, code), None
-        return _VALID, self._take_payload(payload, "gopher_auth_validate_and_extract")
+        return _VALID, self._payloads.take(payload, "gopher_auth_validate_and_extract")
 
     def extract_payload(self, token: str) -> TokenPayload:
         """DIAGNOSTICS ONLY: decode ``token``'s claims WITHOUT verifying anything.
@@ -316,19 +305,7 @@ class GopherAuthClient:
             if out.value:
                 functions.gopher_auth_payload_destroy(out.value)
             raise error
-        return self._take_payload(out.value, "gopher_auth_extract_payload")
-
-    def _take_payload(self, payload: int | None, action: str) -> TokenPayload:
-        """Read a payload handed out by ``action`` and always destroy it."""
-        functions = self._functions
-        if not payload:
-            raise GopherAuthException(
-                f"{action} reported success without a payload", GopherAuthError.INTERNAL_ERROR
-            )
-        try:
-            return _read_payload(functions, payload)
-        finally:
-            functions.gopher_auth_payload_destroy(payload)
+        return self._payloads.take(out.value, "gopher_auth_extract_payload")
 
     # -- lifetime ------------------------------------------------------------------------------
 

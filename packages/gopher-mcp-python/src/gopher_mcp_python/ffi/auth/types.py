@@ -111,9 +111,9 @@ class ValidationResult:
         return GopherAuthError(self.error_code)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TokenPayload:
-    """The claims of a token.
+    """The claims of a token (a fresh object per call: changing it affects nobody else).
 
     From :meth:`GopherAuthClient.validate_and_extract` these are the claims of a *verified*
     token. From :meth:`GopherAuthClient.extract_payload` they are NOT verified.

@@ -53,6 +53,7 @@ class GopherValidationOptions:
             "gopher_auth_validation_options_create",
         )
         self._handle: OptionsHandle | None = handle
+        self._pointer: int = handle.value or 0  # for the validation calls (see auth_client)
 
     # -- handle access -------------------------------------------------------------------------
 
