@@ -20,6 +20,7 @@ from .conftest import (
     ALL_SCOPES,
     MCP_HEADERS,
     METADATA_URL,
+    SECRET,
     LoopbackIdp,
     Minter,
     auth_headers,
@@ -307,7 +308,6 @@ def test_register_without_idp_support(tmp_path: Path, rs_signer: JwtSigner) -> N
 
 
 def test_secret_never_leaves_the_server(client: FlaskClient, mint: Minter) -> None:
-    from .conftest import SECRET
 
     token = mint("mcp:read mcp:admin")
     responses = [
@@ -340,3 +340,46 @@ def test_secret_never_leaves_the_server(client: FlaskClient, mint: Minter) -> No
     for response in responses:
         blob = response.get_data() + json.dumps(list(response.headers.items())).encode()
         assert SECRET.encode() not in blob, response.request.path
+
+
+def test_idp_metadata_falls_back_to_configured_endpoints(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    path = tmp_path / "server.config"
+    path.write_text(
+        f"issuer = {dead}/realms/x\njwks_uri = {dead}/certs\n"
+        f"oauth_authorize_url = {dead}/auth\ntoken_endpoint = {dead}/token\n"
+        "allowed_scopes = mcp:read\nrequest_timeout = 1\n"
+        f"client_secret = {SECRET}\n"
+    )
+    app = create_app(config=load_config(path))
+    try:
+        client = app.test_client()
+        for _ in range(2):  # the second answer comes without another fetch attempt
+            response = client.get("/.well-known/oauth-authorization-server")
+            assert response.status_code == 200
+            assert response.get_json() == {
+                "issuer": f"{dead}/realms/x",
+                "authorization_endpoint": f"{dead}/auth",
+                "token_endpoint": f"{dead}/token",
+                "jwks_uri": f"{dead}/certs",
+                "scopes_supported": ["mcp:read"],
+            }
+        assert client.get("/oauth/authorize?a=b").headers["Location"] == f"{dead}/auth?a=b"
+    finally:
+        cleanup_app(app)
+
+
+def test_idp_metadata_unavailable_is_502(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    path = tmp_path / "server.config"
+    path.write_text(f"issuer = {dead}\njwks_uri = {dead}/jwks\nrequest_timeout = 1\n")
+    app = create_app(config=load_config(path))
+    try:
+        client = app.test_client()
+        response = client.get("/.well-known/openid-configuration")
+        assert response.status_code == 502
+        assert response.get_json()["error"] == "temporarily_unavailable"
+        assert client.get("/oauth/authorize").status_code == 404
+        assert client.post("/oauth/register", json={}).status_code == 501
+    finally:
+        cleanup_app(app)

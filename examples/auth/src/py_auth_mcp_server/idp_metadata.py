@@ -22,6 +22,9 @@ __all__ = ["IdpMetadata", "discovery_urls", "http_json"]
 logger = logging.getLogger("py_auth_mcp_server.idp")
 MAX_DOCUMENT_BYTES = 1_048_576
 CACHE_SECONDS = 300.0
+#: After a failed fetch, serve the configured endpoints for this long before asking again, so a
+#: down IdP does not tie up a worker for request_timeout on every discovery request.
+RETRY_SECONDS = 30.0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -84,18 +87,24 @@ class IdpMetadata:
         self._lock = threading.Lock()
         self._document: dict[str, Any] | None = None
         self._fetched_at = 0.0
+        self._failed_at: float | None = None
 
     def get(self) -> dict[str, Any] | None:
         """The issuer's published metadata, else one built from configured endpoints, else None."""
+        now = time.monotonic()
         with self._lock:
-            if self._document is not None and time.monotonic() - self._fetched_at < CACHE_SECONDS:
+            if self._document is not None and now - self._fetched_at < CACHE_SECONDS:
                 return self._document
-        document = self._fetch()
-        if document is not None:
-            with self._lock:
-                self._document, self._fetched_at = document, time.monotonic()
-            return document
-        return self._from_config()
+            recently_failed = self._failed_at is not None and now - self._failed_at < RETRY_SECONDS
+        document = None if recently_failed else self._fetch()
+        with self._lock:
+            if document is not None:
+                self._document, self._fetched_at, self._failed_at = document, now, None
+                return document
+            if not recently_failed:
+                self._failed_at = now
+            stale = self._document
+        return stale if stale is not None else self._from_config()
 
     def _fetch(self) -> dict[str, Any] | None:
         issuer = self.config.issuer
