@@ -33,7 +33,9 @@ class LiveServer:
         self.app = create_app(config=config, **kwargs)
         self.server: BaseWSGIServer = make_server("127.0.0.1", config.port, self.app, threaded=True)
         self.url = config.server_url
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -177,7 +177,10 @@ class DevIdentityProvider:
     def start(self) -> None:
         """Serve in a daemon thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="dev-idp", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="dev-idp",
+            daemon=True,
         )
         self._thread.start()
 

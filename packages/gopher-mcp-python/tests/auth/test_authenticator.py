@@ -298,3 +298,19 @@ def test_bad_client_option_stops_startup(jwks_server: JwksServer) -> None:
 
     with pytest.raises(GopherInvalidConfigError, match="request_timeout"):
         Authenticator(make_config(jwks_server.url, client_options={"request_timeout": "0"}))
+
+
+def test_a_bad_token_is_401_even_when_a_scope_is_also_missing(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    for token in (
+        rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-3600)),
+        rs_key.sign(claims("https://evil.test", RESOURCE)),
+        rsa_key("rs-1").sign(claims(ISSUER, RESOURCE)),
+    ):
+        challenge = as_challenge(
+            authenticator.authenticate(bearer(token), call("get-weather-alerts"))
+        )
+        assert challenge.status == 401
+        assert challenge.error == "invalid_token"
+        assert 'scope="mcp:admin"' in (challenge.www_authenticate or "")
