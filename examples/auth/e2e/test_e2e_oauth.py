@@ -261,6 +261,9 @@ def test_official_client_gets_403_step_up_without_admin_scope(
         return await session.call_tool("get-weather-alerts", {"region": "Europe"})
 
     http_error = _client_http_error(example_server.mcp_url, tokens.read, body)
+    sent = json.loads(http_error.request.content)
+    assert sent["method"] == "tools/call"
+    assert sent["params"]["name"] == "get-weather-alerts"
     _assert_step_up(http_error.response, example_server, "mcp:admin")
 
 
