@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import ISSUER, standard_claims
-from gopher_mcp_python import GopherAuthClient
+from gopher_mcp_python import GopherAuthClient, GopherHandleClosedError
 from jose_mint import generate_key, jwks, mint
 from jwks_server import serve_jwks
 
@@ -99,7 +99,7 @@ def test_threads_verifying_signatures_overlap_inside_the_library(
 ) -> None:
     """CPU-bound: uncached RSA-4096 PS512 verifications from two threads interleave."""
     key = generate_key("PS512", kid="big-1", rsa_bits=4096)
-    tokens = [mint(key, standard_claims(jti=f"t-{index}")) for index in range(300)]
+    tokens = [mint(key, standard_claims(jti=f"t-{index}")) for index in range(20)] * 10
     with GopherAuthClient("", ISSUER) as client:
         client.set_option("token_cache_size", 0)
         client.load_jwks(jwks(key))
@@ -114,3 +114,71 @@ def test_threads_verifying_signatures_overlap_inside_the_library(
         first, second = run_in_two_threads(work)
     assert len(first) == len(second) == len(tokens)
     assert overlapping(first, second)
+
+
+def test_many_threads_get_their_own_verdicts_and_messages(
+    client: GopherAuthClient, keys: dict[str, Any]
+) -> None:
+    """Per-thread result buffers: no thread ever sees another thread's verdict or message."""
+    cases = [
+        (mint(keys["RS256"], standard_claims(sub=f"user-{index}")), True, None)
+        for index in range(4)
+    ]
+    cases += [
+        (
+            mint(keys["ES256"], standard_claims(iss=f"https://other-{index}.example/")),
+            False,
+            f"https://other-{index}.example/",
+        )
+        for index in range(4)
+    ]
+    mistakes: list[str] = []
+
+    def work(case_index: int) -> None:
+        token, valid, foreign_issuer = cases[case_index]
+        for _ in range(2_000):
+            result, payload = client.validate_and_extract(token)
+            if result.valid is not valid:
+                mistakes.append(f"case {case_index}: {result}")
+            elif valid and (payload is None or payload.subject != f"user-{case_index}"):
+                mistakes.append(f"case {case_index}: payload {payload}")
+            elif not valid and foreign_issuer not in (result.error_message or ""):
+                mistakes.append(f"case {case_index}: message {result.error_message}")
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(cases))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert mistakes == []
+
+
+def test_destroy_while_other_threads_validate_never_crashes(
+    native_library: Any, keys: dict[str, Any]
+) -> None:
+    """Calls in flight keep the native client alive; later calls raise."""
+    client = GopherAuthClient("", ISSUER).load_jwks(jwks(keys["EdDSA"]))
+    client.set_option("token_cache_size", 0)
+    token = mint(keys["EdDSA"], standard_claims())
+    outcomes: list[str] = []
+    started = threading.Barrier(5)
+
+    def work() -> None:
+        started.wait()
+        while True:
+            try:
+                if not client.validate_token(token).valid:
+                    outcomes.append("invalid")
+            except GopherHandleClosedError:
+                outcomes.append("closed")
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    time.sleep(0.2)
+    client.destroy()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == ["closed"] * 4
