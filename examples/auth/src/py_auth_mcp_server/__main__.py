@@ -150,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"MCP endpoint: {config.mcp_url}", file=sys.stderr, flush=True)
     try:
         run_simple(config.host, config.port, app, threaded=True, use_reloader=False)
+    except OSError as exc:
+        print(f"error: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
+        return 2
     finally:
         cleanup_app(app)
         if idp is not None:
