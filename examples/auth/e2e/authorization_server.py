@@ -7,6 +7,7 @@ import select
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -30,16 +31,16 @@ class AuthorizationServer:
 
     def token(self, scope: str | None = None, resource: str | None = None) -> str:
         """A client_credentials access token (a JWT) for `scope` and `resource`."""
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-        }
+        form = {"grant_type": "client_credentials"}
         if scope is not None:
             form["scope"] = scope
         if resource is not None:
             form["resource"] = resource
-        response = httpx.post(self.token_endpoint, data=form, timeout=10.0)
+        # client_secret_basic: id and secret form-urlencoded, then Basic (RFC 6749 §2.3.1).
+        credentials = httpx.BasicAuth(
+            quote(self.client_id, safe=""), quote(self.client_secret, safe="")
+        )
+        response = httpx.post(self.token_endpoint, data=form, auth=credentials, timeout=10.0)
         if response.status_code != 200:
             raise AssertionError(
                 f"token request (scope={scope!r}, resource={resource!r}) failed: "

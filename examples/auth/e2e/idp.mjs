@@ -71,7 +71,7 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: 'client_secret_basic',
       scope: MCP_SCOPES.join(' '),
     }],
     scopes: ['openid', 'offline_access', ...MCP_SCOPES],

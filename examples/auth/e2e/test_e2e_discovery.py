@@ -1,0 +1,155 @@
+"""End to end, the client's whole OAuth side: discovery, token, step-up — no token handed in.
+
+The official `mcp` client's `ClientCredentialsOAuthProvider` gets nothing but the IdP's issuer
+and its client credentials. From the example's 401 it must find the RFC 9728 metadata, the
+authorization server's metadata at the real IdP, request a token for the MCP resource (RFC 8707)
+and retry; from a 403 `insufficient_scope` it must re-authorize with the named scope and retry.
+Every HTTP exchange is recorded and checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+from urllib.parse import parse_qs
+
+import anyio
+import httpx
+from mcp import ClientSession
+from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from mcp.types import CallToolResult
+
+from authorization_server import AuthorizationServer
+from example_server import ExampleServer
+
+T = TypeVar("T")
+
+
+class MemoryTokenStorage:
+    """The client's token storage, in memory (optionally seeded with a token)."""
+
+    def __init__(self, tokens: OAuthToken | None = None) -> None:
+        self.tokens = tokens
+        self.client_info: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client_info
+
+    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+        self.client_info = client_info
+
+
+class Exchange:
+    """Records every (request, response) pair the client's HTTP stack completes."""
+
+    def __init__(self) -> None:
+        self.log: list[httpx.Response] = []
+
+    async def __call__(self, response: httpx.Response) -> None:
+        await response.aread()
+        self.log.append(response)
+
+    def token_requests(self, token_endpoint: str) -> list[dict[str, list[str]]]:
+        """The form bodies POSTed to the token endpoint, in order."""
+        return [
+            parse_qs(response.request.content.decode())
+            for response in self.log
+            if response.request.method == "POST" and str(response.request.url) == token_endpoint
+        ]
+
+
+def _run(
+    example: ExampleServer,
+    idp: AuthorizationServer,
+    storage: MemoryTokenStorage,
+    body: Callable[[ClientSession], Awaitable[T]],
+) -> tuple[T, Exchange]:
+    exchange = Exchange()
+    provider = ClientCredentialsOAuthProvider(
+        server_url=example.mcp_url,
+        storage=storage,
+        client_id=idp.client_id,
+        client_secret=idp.client_secret,
+        # mcp 1.30's client_secret_post omits client_id from the form (RFC 6749 §2.3.1 wants it);
+        # the IdP registers this client for client_secret_basic.
+        token_endpoint_auth_method="client_secret_basic",
+        issuer=idp.issuer,
+    )
+
+    async def main() -> T:
+        http_client = httpx.AsyncClient(
+            auth=provider, timeout=httpx.Timeout(30.0), event_hooks={"response": [exchange]}
+        )
+        async with (
+            http_client,
+            streamable_http_client(example.mcp_url, http_client=http_client) as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await body(session)
+
+    return anyio.run(main), exchange
+
+
+def test_client_discovers_the_idp_from_the_401_and_gets_a_token_for_the_mcp_resource(
+    example_server: ExampleServer, idp: AuthorizationServer
+) -> None:
+    async def body(session: ClientSession) -> tuple[CallToolResult, CallToolResult]:
+        weather = await session.call_tool("get-weather", {"city": "Quito"})
+        alerts = await session.call_tool("get-weather-alerts", {"region": "Andes"})
+        return weather, alerts
+
+    storage = MemoryTokenStorage()
+    (weather, alerts), exchange = _run(example_server, idp, storage, body)
+    assert not weather.isError, weather
+    assert not alerts.isError, alerts
+
+    first = exchange.log[0]
+    assert str(first.request.url) == example_server.mcp_url
+    assert first.status_code == 401
+    urls = [str(response.request.url) for response in exchange.log]
+    assert example_server.resource_metadata_url in urls
+    token_requests = exchange.token_requests(idp.token_endpoint)
+    assert len(token_requests) == 1, token_requests
+    assert token_requests[0]["grant_type"] == ["client_credentials"]
+    assert token_requests[0]["resource"] == [example_server.mcp_url]
+    # The 401 challenge named the scopes to ask for; the client asked for exactly those.
+    assert set(token_requests[0]["scope"][0].split()) == {"mcp:read", "mcp:admin"}
+    assert storage.tokens is not None
+    assert example_server.base_url not in idp.token_endpoint  # the token came from the IdP
+
+
+def test_client_steps_up_on_403_insufficient_scope(
+    example_server: ExampleServer, idp: AuthorizationServer
+) -> None:
+    read_only = idp.token("mcp:read", resource=example_server.mcp_url)
+    storage = MemoryTokenStorage(OAuthToken(access_token=read_only, scope="mcp:read"))
+
+    async def body(session: ClientSession) -> tuple[CallToolResult, CallToolResult]:
+        forecast = await session.call_tool("get-forecast", {"city": "Quito", "days": 2})
+        alerts = await session.call_tool("get-weather-alerts", {"region": "Andes"})
+        return forecast, alerts
+
+    (forecast, alerts), exchange = _run(example_server, idp, storage, body)
+    assert not forecast.isError, forecast
+    assert not alerts.isError, alerts
+
+    statuses = [response.status_code for response in exchange.log]
+    assert 401 not in statuses, "the stored mcp:read token should have been accepted"
+    step_ups = [response for response in exchange.log if response.status_code == 403]
+    assert len(step_ups) == 1, statuses
+    assert 'error="insufficient_scope"' in step_ups[0].headers["WWW-Authenticate"]
+    token_requests = exchange.token_requests(idp.token_endpoint)
+    assert len(token_requests) == 1, token_requests
+    assert token_requests[0]["scope"] == ["mcp:admin"]
+    assert token_requests[0]["resource"] == [example_server.mcp_url]
+    assert storage.tokens is not None
+    assert storage.tokens.access_token != read_only
