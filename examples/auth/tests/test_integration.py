@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -324,6 +325,8 @@ def test_cli_without_idp_refuses_to_start(tmp_path: Path) -> None:
 def test_gunicorn_with_several_workers(tmp_path: Path, idp: LoopbackIdp, mint: Minter) -> None:
     port = free_port()
     config_path = write_config(tmp_path, idp)
+    gunicorn_major = int(metadata.version("gunicorn").split(".")[0])
+    control = ["--no-control-socket"] if gunicorn_major >= 27 else []
     process = _start(
         [
             sys.executable,
@@ -333,6 +336,7 @@ def test_gunicorn_with_several_workers(tmp_path: Path, idp: LoopbackIdp, mint: M
             "3",
             "-b",
             f"127.0.0.1:{port}",
+            *control,
             "py_auth_mcp_server.app:create_app()",
         ],
         env={"PY_AUTH_MCP_CONFIG": str(config_path), "PY_AUTH_MCP_PORT": str(port)},
