@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import select
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,7 +27,7 @@ class AuthorizationServer:
     jwks_uri: str
     token_endpoint: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # per-run, but still never printed in test output
 
     def token(self, scope: str | None = None, resource: str | None = None) -> str:
         """A client_credentials access token (a JWT) for `scope` and `resource`."""
@@ -58,10 +58,10 @@ class AuthorizationServer:
 class Tokens:
     """Access tokens the IdP issued for one run."""
 
-    no_scope: str
-    read: str
-    read_admin: str
-    wrong_audience: str
+    no_scope: str = field(repr=False)
+    read: str = field(repr=False)
+    read_admin: str = field(repr=False)
+    wrong_audience: str = field(repr=False)
 
 
 def _read_ready_line(process: ManagedProcess, timeout_s: float) -> str:
