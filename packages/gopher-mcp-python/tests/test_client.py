@@ -415,3 +415,59 @@ def test_exceptions_share_one_base_and_keep_builtins_unshadowed() -> None:
         assert issubclass(exc_type, GopherAuthException)
         assert not hasattr(builtins, exc_type.__name__)
         assert exc_type.__name__ != "GopherAuthError"
+
+
+# ------------------------------------------------------------------ repeated tokens (memo)
+
+
+def test_repeated_token_is_still_checked_on_every_call(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    """Claims of a token seen before are remembered; the verdict never is."""
+    token = token_for("ES384", exp=2_000_000_100, iat=2_000_000_000, nbf=2_000_000_000)
+    options.set_time(2_000_000_050)
+    first, payload = client.validate_and_extract(token, options)
+    assert first.valid
+    assert payload is not None
+    payload.claims["scope"] = "tampered"  # a caller's change must not leak into later calls
+    payload.claims["aud"] = "tampered"
+    again, second_payload = client.validate_and_extract(token, options)
+    assert again.valid
+    assert second_payload is not None
+    assert second_payload.claims["scope"] == "mcp:read mcp:write"
+    assert second_payload.claims is not payload.claims
+
+    options.set_scopes(["mcp:admin"])
+    result, none = client.validate_and_extract(token, options)
+    assert (result.error_code, none) == (GopherAuthError.INSUFFICIENT_SCOPE, None)
+    options.set_scopes([]).set_time(2_000_000_500)
+    result, none = client.validate_and_extract(token, options)
+    assert (result.error_code, none) == (GopherAuthError.EXPIRED_TOKEN, None)
+    options.set_time(2_000_000_050).set_audience("https://another.example/mcp")
+    result, none = client.validate_and_extract(token, options)
+    assert (result.error_code, none) == (GopherAuthError.INVALID_AUDIENCE, None)
+
+
+def test_repeated_token_against_a_client_of_another_issuer_is_refused(
+    client: GopherAuthClient, jwks_server: JwksServer, token_for: Any
+) -> None:
+    token = token_for()
+    assert client.validate_and_extract(token)[0].valid
+    with GopherAuthClient(jwks_server.url, "https://someone-else.example/") as other:
+        result, payload = other.validate_and_extract(token)
+    assert (result.error_code, payload) == (GopherAuthError.INVALID_ISSUER, None)
+
+
+def test_decoded_payload_memo_is_bounded() -> None:
+    from gopher_mcp_python.ffi.auth._payload import DecodedPayloads, PayloadFields
+
+    memo = DecodedPayloads(max_entries=3, max_token_bytes=10)
+    fields = PayloadFields("s", "a", None, 1, "i", '{"sub": "s"}')
+    for index in range(5):
+        memo.remember(b"token-%d" % index, fields)
+    assert len(memo) == 3
+    assert memo.get(b"token-0") is None
+    assert memo.get(b"token-4") is fields
+    memo.remember(b"x" * 11, fields)
+    assert memo.get(b"x" * 11) is None
+    assert fields.to_payload() == TokenPayload("s", "a", None, 1, "i", {"sub": "s"})

@@ -3,6 +3,12 @@
 The fields come from the library's own getters (one source of truth for how ``scope``/``scp``
 and ``aud`` are read); this module only keeps the round trips cheap: the functions are bound
 once, the out-parameters are reused per thread, and nothing is allocated that is not returned.
+
+:class:`DecodedPayloads` remembers the getters' output for recently *verified* tokens, keyed
+by the exact token bytes. A token's claims are a pure function of its bytes, so for a token
+seen before only the verdict has to come from the library (signature, time, issuer, audience
+and scopes are still checked on every call); the claims dict is decoded afresh for every call,
+so no two calls share a mutable object.
 """
 
 from __future__ import annotations
@@ -10,12 +16,36 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
+from typing import NamedTuple
 
 from ._native import NativeFunctions
 from .errors import GopherAuthException
 from .types import GopherAuthError, TokenPayload
 
-__all__ = ["PayloadReader"]
+__all__ = ["DecodedPayloads", "PayloadFields", "PayloadReader"]
+
+
+class PayloadFields(NamedTuple):
+    """What the native getters returned for one payload (claims still as JSON text)."""
+
+    subject: str | None
+    scopes: str | None
+    audience: str | None
+    expiration: int
+    issuer: str | None
+    claims_json: str | None
+
+    def to_payload(self) -> TokenPayload:
+        """A new :class:`TokenPayload` (with a freshly decoded claims dict)."""
+        claims = json.loads(self.claims_json) if self.claims_json else {}
+        if type(claims) is not dict:
+            raise GopherAuthException(
+                "the native library returned claims that are not a JSON object",
+                GopherAuthError.INTERNAL_ERROR,
+            )
+        return TokenPayload(
+            self.subject, self.scopes or "", self.audience, self.expiration, self.issuer, claims
+        )
 
 
 class _OutBuffers(threading.local):
@@ -45,7 +75,7 @@ class PayloadReader:
         self._destroy = functions.gopher_auth_payload_destroy
         self._buffers = _OutBuffers()
 
-    def take(self, payload: int | None, action: str) -> TokenPayload:
+    def take(self, payload: int | None, action: str) -> PayloadFields:
         """Copy every field of ``payload`` (handed out by ``action``) and destroy it."""
         if not payload:
             raise GopherAuthException(
@@ -56,7 +86,7 @@ class PayloadReader:
         finally:
             self._destroy(payload)
 
-    def _read(self, payload: int) -> TokenPayload:
+    def _read(self, payload: int) -> PayloadFields:
         buffers = self._buffers
         text, text_address, chars = buffers.text, buffers.text_address, buffers.chars
         free = self._free
@@ -75,10 +105,36 @@ class PayloadReader:
         if code:
             raise self._functions.failure(code, "gopher_auth_payload_get_expiration")
         subject, scopes, audience, issuer, claims_json = values
-        claims = json.loads(claims_json) if claims_json else {}
-        if type(claims) is not dict:
-            raise GopherAuthException(
-                "the native library returned claims that are not a JSON object",
-                GopherAuthError.INTERNAL_ERROR,
-            )
-        return TokenPayload(subject, scopes or "", audience, buffers.number.value, issuer, claims)
+        return PayloadFields(subject, scopes, audience, buffers.number.value, issuer, claims_json)
+
+
+class DecodedPayloads:
+    """A bounded memo: exact token bytes → :class:`PayloadFields` of a verified token.
+
+    Lookups take no lock (a dict read is atomic); inserts, on the slow path, take one.
+    Only tokens up to ``max_token_bytes`` are remembered, at most ``max_entries`` of them
+    (the oldest is forgotten first).
+    """
+
+    def __init__(self, max_entries: int = 512, max_token_bytes: int = 8192) -> None:
+        self._entries: dict[bytes, PayloadFields] = {}
+        self._max_entries = max_entries
+        self._max_token_bytes = max_token_bytes
+        self._lock = threading.Lock()
+
+    def get(self, token: bytes) -> PayloadFields | None:
+        """The remembered fields of ``token``, or ``None``."""
+        return self._entries.get(token)
+
+    def remember(self, token: bytes, fields: PayloadFields) -> None:
+        """Remember the fields of ``token`` (which has just been verified)."""
+        if len(token) > self._max_token_bytes:
+            return
+        with self._lock:
+            entries = self._entries
+            while len(entries) >= self._max_entries:
+                del entries[next(iter(entries))]
+            entries[token] = fields
+
+    def __len__(self) -> int:
+        return len(self._entries)
