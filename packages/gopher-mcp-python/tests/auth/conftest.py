@@ -1,79 +1,70 @@
-"""Fixtures of the resource-server layer tests: real keys, a real loopback JWKS server."""
+"""Fixtures of the resource-server layer tests.
+
+Keys, tokens and the loopback JWKS server are the core suite's own helpers (``jose_mint``,
+``jwks_server``: ``cryptography``-signed tokens, a real HTTP server), reused here.
+"""
 
 from __future__ import annotations
 
-import json
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from gopher_mcp_python.auth import Authenticator, ResourceServerConfig, ScopePolicy
-
-from .jose import SigningKey, ec_key, jwks_of, rsa_key
+from jose_mint import SigningKey, generate_key, jwks
+from jwks_server import JwksServer, serve_jwks
 
 ISSUER = "https://idp.test/realms/mcp"
 SERVER_URL = "http://127.0.0.1:3001"
 RESOURCE = SERVER_URL + "/mcp"
 
-
-class JwksServer:
-    """A loopback HTTP server publishing a JWK Set (swappable; can be made to fail)."""
-
-    def __init__(self, jwks: dict[str, Any]) -> None:
-        self.jwks = jwks
-        self.status = 200
-        self.requests = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.requests += 1
-                body = json.dumps(outer.jwks).encode()
-                self.send_response(outer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture(scope="session")
-def rs_key() -> SigningKey:
-    return rsa_key("rs-1")
-
-
-@pytest.fixture(scope="session")
-def es_key() -> SigningKey:
-    return ec_key("es-1")
-
-
-@pytest.fixture
-def jwks_server(rs_key: SigningKey, es_key: SigningKey) -> Iterator[JwksServer]:
-    server = JwksServer(jwks_of(rs_key, es_key))
-    yield server
-    server.close()
-
-
 POLICY = ScopePolicy(
     tools={"get-forecast": ("mcp:read",), "get-weather-alerts": ("mcp:admin",)},
     methods={"resources/read": ("mcp:read",)},
 )
+
+
+def claims(
+    issuer: str,
+    audience: str | list[str],
+    *,
+    scope: str = "",
+    sub: str = "user-1",
+    lifetime: int = 300,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Typical access-token claims, valid from now for ``lifetime`` seconds."""
+    now = int(time.time())
+    out: dict[str, Any] = {
+        "iss": issuer,
+        "sub": sub,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    if scope:
+        out["scope"] = scope
+    out.update(extra)
+    return out
+
+
+@pytest.fixture(scope="session")
+def rs_key() -> SigningKey:
+    return generate_key("RS256", "rs-1")
+
+
+@pytest.fixture(scope="session")
+def es_key() -> SigningKey:
+    return generate_key("ES256", "es-1")
+
+
+@pytest.fixture
+def jwks_server(rs_key: SigningKey, es_key: SigningKey) -> Iterator[JwksServer]:
+    """A JWKS server of this test only (the suite-wide one is session-scoped)."""
+    with serve_jwks(jwks(rs_key, es_key)) as server:
+        yield server
 
 
 def make_config(jwks_uri: str, **overrides: Any) -> ResourceServerConfig:

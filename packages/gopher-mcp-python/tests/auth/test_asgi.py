@@ -11,9 +11,9 @@ from starlette.routing import Route
 
 from gopher_mcp_python.auth import Authenticator, current_auth_context
 from gopher_mcp_python.auth.asgi import STATE_KEY, ASGIAuthMiddleware
+from jose_mint import SigningKey, mint
 
-from .conftest import ISSUER, RESOURCE
-from .jose import SigningKey, claims
+from .conftest import ISSUER, RESOURCE, claims
 
 
 async def mcp_endpoint(request: Request) -> JSONResponse:
@@ -45,7 +45,7 @@ def test_asgi_accepts_and_refuses(authenticator: Authenticator, rs_key: SigningK
     async def scenario() -> None:
         for offload in (True, False):
             app = make_app(authenticator, offload=offload)
-            token = rs_key.sign(claims(ISSUER, RESOURCE, sub="a", scope="mcp:read"))
+            token = mint(rs_key, claims(ISSUER, RESOURCE, sub="a", scope="mcp:read"))
             ok_call = {
                 "jsonrpc": "2.0",
                 "id": 1,
@@ -65,7 +65,7 @@ def test_asgi_accepts_and_refuses(authenticator: Authenticator, rs_key: SigningK
             assert response.status_code == 403
             assert response.json()["scope"] == "mcp:admin"
 
-            expired = rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-600))
+            expired = mint(rs_key, claims(ISSUER, RESOURCE, lifetime=-600))
             response = await _post(app, ok_call, {"Authorization": f"Bearer {expired}"})
             assert response.status_code == 401
             assert 'error="invalid_token"' in response.headers["www-authenticate"]

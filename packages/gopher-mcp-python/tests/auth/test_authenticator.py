@@ -8,9 +8,10 @@ import socket
 import pytest
 
 from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge
+from jose_mint import SigningKey, generate_key, jwks, mint
+from jwks_server import JwksServer, serve_jwks
 
-from .conftest import ISSUER, RESOURCE, JwksServer, make_config
-from .jose import SigningKey, claims, jwks_of, rsa_key
+from .conftest import ISSUER, RESOURCE, claims, make_config
 
 METADATA = "http://127.0.0.1:3001/.well-known/oauth-protected-resource/mcp"
 
@@ -69,7 +70,7 @@ def test_valid_token_gives_a_context(
 ) -> None:
     key: SigningKey = request.getfixturevalue(key_name)
     payload = claims(ISSUER, RESOURCE, scope="openid mcp:read", client_id="cli-7")
-    context = as_context(authenticator.authenticate(bearer(key.sign(payload))))
+    context = as_context(authenticator.authenticate(bearer(mint(key, payload))))
     assert context.subject == "user-1"
     assert context.scopes == ("openid", "mcp:read")
     assert context.expires_at == payload["exp"]
@@ -82,7 +83,7 @@ def test_valid_token_gives_a_context(
 
 
 def test_scheme_is_case_insensitive(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     as_context(authenticator.authenticate({"authorization": f"bearer {token}"}))
 
 
@@ -91,11 +92,11 @@ def test_each_request_gets_its_own_context(
 ) -> None:
     first = as_context(
         authenticator.authenticate(
-            bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="alice", scope="mcp:admin")))
+            bearer(mint(rs_key, claims(ISSUER, RESOURCE, sub="alice", scope="mcp:admin")))
         )
     )
     second = as_context(
-        authenticator.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="bob"))))
+        authenticator.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE, sub="bob"))))
     )
     assert (first.subject, first.scopes) == ("alice", ("mcp:admin",))
     assert (second.subject, second.scopes) == ("bob", ())
@@ -115,19 +116,19 @@ def _invalid(authenticator: Authenticator, token: str, description: str) -> None
 
 
 def test_expired_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-3600))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, lifetime=-3600))
     _invalid(authenticator, token, "The access token has expired or is not valid yet.")
 
 
 def test_foreign_issuer(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims("https://evil.test", RESOURCE))
+    token = mint(rs_key, claims("https://evil.test", RESOURCE))
     _invalid(
         authenticator, token, "The access token was not issued by the trusted authorization server."
     )
 
 
 def test_wrong_audience(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, "http://127.0.0.1:9999/mcp"))
+    token = mint(rs_key, claims(ISSUER, "http://127.0.0.1:9999/mcp"))
     _invalid(authenticator, token, "The access token was not issued for this resource.")
 
 
@@ -136,14 +137,14 @@ def test_token_without_audience_is_refused(
 ) -> None:
     payload = claims(ISSUER, RESOURCE)
     del payload["aud"]  # a required claim: the token is malformed, not merely misaddressed
-    _invalid(authenticator, rs_key.sign(payload), "The access token is malformed or invalid.")
+    _invalid(authenticator, mint(rs_key, payload), "The access token is malformed or invalid.")
 
 
 def test_forged_signature(authenticator: Authenticator) -> None:
-    impostor = rsa_key("rs-1")  # same kid, different key
+    impostor = generate_key("RS256", "rs-1")  # same kid, different key
     _invalid(
         authenticator,
-        impostor.sign(claims(ISSUER, RESOURCE)),
+        mint(impostor, claims(ISSUER, RESOURCE)),
         "The access token's signature does not verify.",
     )
 
@@ -153,7 +154,7 @@ def test_garbage_token(authenticator: Authenticator) -> None:
 
 
 def test_alg_none_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    good = rs_key.sign(claims(ISSUER, RESOURCE))
+    good = mint(rs_key, claims(ISSUER, RESOURCE))
     header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
     forged = header + "." + good.split(".")[1] + "."
     _invalid(authenticator, forged, "The access token is malformed or invalid.")
@@ -183,7 +184,7 @@ def test_malformed_authorization_is_400(
 def test_two_authorization_headers_are_400(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     headers = [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")]
     challenge = as_challenge(authenticator.authenticate(headers))
     assert challenge.status == 400
@@ -196,7 +197,7 @@ def test_two_authorization_headers_are_400(
 def test_missing_tool_scope_is_403_step_up(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="openid mcp:read"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="openid mcp:read"))
     challenge = as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
     assert challenge.status == 403
     assert challenge.www_authenticate == (
@@ -211,14 +212,14 @@ def test_missing_tool_scope_is_403_step_up(
 
 
 def test_tool_scope_granted(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:admin"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:admin"))
     as_context(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
     # a tool without a rule needs no scope
     as_context(authenticator.authenticate(bearer(token), call("get-weather")))
 
 
 def test_scope_prefix_is_not_a_match(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:admin:extra mcp"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:admin:extra mcp"))
     assert (
         as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts"))).status
         == 403
@@ -226,7 +227,7 @@ def test_scope_prefix_is_not_a_match(authenticator: Authenticator, rs_key: Signi
 
 
 def test_batch_needs_the_union_of_scopes(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:read"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
     batch = [call("get-forecast"), call("get-weather-alerts")]
     challenge = as_challenge(authenticator.authenticate(bearer(token), batch))
     assert challenge.status == 403
@@ -234,13 +235,13 @@ def test_batch_needs_the_union_of_scopes(authenticator: Authenticator, rs_key: S
 
 
 def test_method_scope_rule(authenticator: Authenticator, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     read = {"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": "x://y"}}
     assert as_challenge(authenticator.authenticate(bearer(token), read)).status == 403
 
 
 def test_scp_array_claim_grants_scopes(authenticator: Authenticator, es_key: SigningKey) -> None:
-    token = es_key.sign(claims(ISSUER, RESOURCE, scp=["mcp:read"]))
+    token = mint(es_key, claims(ISSUER, RESOURCE, scp=["mcp:read"]))
     context = as_context(authenticator.authenticate(bearer(token), call("get-forecast")))
     assert context.scopes == ("mcp:read",)
 
@@ -254,7 +255,7 @@ def _free_port() -> int:
 def test_unreachable_jwks_with_no_keys_is_503(rs_key: SigningKey) -> None:
     config = make_config(f"http://127.0.0.1:{_free_port()}/jwks.json")
     with Authenticator(config) as auth:
-        challenge = as_challenge(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
+        challenge = as_challenge(auth.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE)))))
     assert challenge.status == 503
     assert challenge.www_authenticate is None
     assert dict(challenge.headers)["Retry-After"] == "30"
@@ -264,21 +265,24 @@ def test_unreachable_jwks_with_no_keys_is_503(rs_key: SigningKey) -> None:
 def test_jwks_server_error_with_no_keys_is_503(jwks_server: JwksServer, rs_key: SigningKey) -> None:
     jwks_server.status = 500
     with Authenticator(make_config(jwks_server.url)) as auth:
-        result = auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE))))
+        result = auth.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE))))
     assert as_challenge(result).status == 503
 
 
-def test_keys_kept_when_idp_goes_down(jwks_server: JwksServer, rs_key: SigningKey) -> None:
-    with Authenticator(make_config(jwks_server.url)) as auth:
-        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
-        jwks_server.close()
-        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE, sub="again")))))
+def test_keys_kept_when_idp_goes_down(rs_key: SigningKey, es_key: SigningKey) -> None:
+    with serve_jwks(jwks(rs_key, es_key)) as server:
+        auth = Authenticator(make_config(server.url))
+        as_context(auth.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE)))))
+    # the IdP is gone now; the keys fetched before still validate
+    with auth:
+        token = mint(rs_key, claims(ISSUER, RESOURCE, sub="again"))
+        assert as_context(auth.authenticate(bearer(token))).subject == "again"
 
 
 def test_static_jwks_needs_no_server(rs_key: SigningKey) -> None:
-    config = make_config("", jwks=json.dumps(jwks_of(rs_key)))
+    config = make_config("", jwks=json.dumps(jwks(rs_key)))
     with Authenticator(config) as auth:
-        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE)))))
+        as_context(auth.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE)))))
 
 
 def test_configured_audience_replaces_the_resource(
@@ -286,9 +290,9 @@ def test_configured_audience_replaces_the_resource(
 ) -> None:
     config = make_config(jwks_server.url, audience="api://weather")
     with Authenticator(config) as auth:
-        as_context(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, ["api://weather", "x"])))))
+        as_context(auth.authenticate(bearer(mint(rs_key, claims(ISSUER, ["api://weather", "x"])))))
         assert (
-            as_challenge(auth.authenticate(bearer(rs_key.sign(claims(ISSUER, RESOURCE))))).status
+            as_challenge(auth.authenticate(bearer(mint(rs_key, claims(ISSUER, RESOURCE))))).status
             == 401
         )
 
@@ -304,9 +308,9 @@ def test_a_bad_token_is_401_even_when_a_scope_is_also_missing(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
     for token in (
-        rs_key.sign(claims(ISSUER, RESOURCE, lifetime=-3600)),
-        rs_key.sign(claims("https://evil.test", RESOURCE)),
-        rsa_key("rs-1").sign(claims(ISSUER, RESOURCE)),
+        mint(rs_key, claims(ISSUER, RESOURCE, lifetime=-3600)),
+        mint(rs_key, claims("https://evil.test", RESOURCE)),
+        mint(generate_key("RS256", "rs-1"), claims(ISSUER, RESOURCE)),
     ):
         challenge = as_challenge(
             authenticator.authenticate(bearer(token), call("get-weather-alerts"))

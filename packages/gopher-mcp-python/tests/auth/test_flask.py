@@ -9,9 +9,9 @@ from flask import Flask, Response, jsonify, request
 
 from gopher_mcp_python.auth import Authenticator, current_auth_context
 from gopher_mcp_python.auth.flask import FlaskAuth, current_flask_auth
+from jose_mint import SigningKey, mint
 
-from .conftest import ISSUER, RESOURCE
-from .jose import SigningKey, claims
+from .conftest import ISSUER, RESOURCE, claims
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _call(tool: str) -> dict[str, object]:
 
 
 def test_valid_token_reaches_the_view_with_body_intact(app: Flask, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, sub="alice", scope="mcp:read"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, sub="alice", scope="mcp:read"))
     response = app.test_client().post(
         "/mcp", json=_call("get-forecast"), headers={"Authorization": f"Bearer {token}"}
     )
@@ -61,20 +61,20 @@ def test_no_token_is_a_401_response(app: Flask) -> None:
 
 
 def test_token_in_query_string_is_never_read(app: Flask, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     response = app.test_client().post(f"/mcp?access_token={token}", json=_call("get-weather"))
     assert response.status_code == 401
     assert "error=" not in response.headers["WWW-Authenticate"]
 
 
 def test_token_in_form_body_is_never_read(app: Flask, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     response = app.test_client().post("/mcp", data={"access_token": token})
     assert response.status_code == 401
 
 
 def test_step_up_403(app: Flask, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:read"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
     response = app.test_client().post(
         "/mcp", json=_call("get-weather-alerts"), headers={"Authorization": f"Bearer {token}"}
     )
@@ -84,7 +84,7 @@ def test_step_up_403(app: Flask, rs_key: SigningKey) -> None:
 
 
 def test_oversized_body_is_413(app: Flask, rs_key: SigningKey) -> None:
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     response = app.test_client().post(
         "/mcp",
         data=b"x" * 2_000_000,
@@ -95,7 +95,7 @@ def test_oversized_body_is_413(app: Flask, rs_key: SigningKey) -> None:
 
 def test_context_does_not_leak_between_requests(app: Flask, rs_key: SigningKey) -> None:
     client = app.test_client()
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     assert (
         client.post("/mcp", json={}, headers={"Authorization": f"Bearer {token}"}).status_code
         == 200

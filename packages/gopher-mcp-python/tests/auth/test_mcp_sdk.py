@@ -19,14 +19,14 @@ from starlette.types import Receive, Scope, Send
 
 from gopher_mcp_python.auth import Authenticator
 from gopher_mcp_python.auth.mcp_sdk import GopherTokenVerifier, TokenVerificationUnavailable
+from jose_mint import SigningKey, mint
 
-from .conftest import ISSUER, RESOURCE, make_config
-from .jose import SigningKey, claims
+from .conftest import ISSUER, RESOURCE, claims, make_config
 
 
 def test_verify_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
     verifier = GopherTokenVerifier(authenticator)
-    token = rs_key.sign(claims(ISSUER, RESOURCE, sub="s", scope="mcp:read", client_id="c"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, sub="s", scope="mcp:read", client_id="c"))
 
     async def scenario() -> None:
         access = await verifier.verify_token(token)
@@ -40,7 +40,7 @@ def test_verify_token(authenticator: Authenticator, rs_key: SigningKey) -> None:
         assert access.claims is not None
         assert access.claims["iss"] == ISSUER
         assert await verifier.verify_token("junk") is None
-        wrong_aud = rs_key.sign(claims(ISSUER, "https://other/mcp"))
+        wrong_aud = mint(rs_key, claims(ISSUER, "https://other/mcp"))
         assert (
             await GopherTokenVerifier(authenticator, offload=False).verify_token(wrong_aud) is None
         )
@@ -57,7 +57,7 @@ def test_unavailable_keys_raise(rs_key: SigningKey) -> None:
 
         async def scenario() -> None:
             with pytest.raises(TokenVerificationUnavailable, match="JWKS"):
-                await verifier.verify_token(rs_key.sign(claims(ISSUER, RESOURCE)))
+                await verifier.verify_token(mint(rs_key, claims(ISSUER, RESOURCE)))
 
         anyio.run(scenario)
 
@@ -88,14 +88,14 @@ def test_through_the_sdk_bearer_middleware(
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            good = rs_key.sign(claims(ISSUER, RESOURCE, scope="mcp:read", azp="web"))
+            good = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read", azp="web"))
             response = await client.post("/mcp", headers={"Authorization": f"Bearer {good}"})
             assert response.status_code == 200
             assert response.json() == {"client": "web", "scopes": ["mcp:read"]}
-            bad = rs_key.sign(claims("https://evil", RESOURCE, scope="mcp:read"))
+            bad = mint(rs_key, claims("https://evil", RESOURCE, scope="mcp:read"))
             response = await client.post("/mcp", headers={"Authorization": f"Bearer {bad}"})
             assert response.status_code == 401
-            weak = rs_key.sign(claims(ISSUER, RESOURCE))
+            weak = mint(rs_key, claims(ISSUER, RESOURCE))
             response = await client.post("/mcp", headers={"Authorization": f"Bearer {weak}"})
             assert response.status_code == 403
 

@@ -10,9 +10,9 @@ from werkzeug.test import Client
 
 from gopher_mcp_python.auth import Authenticator, current_auth_context
 from gopher_mcp_python.auth.wsgi import ENVIRON_KEY, AuthMiddleware
+from jose_mint import SigningKey, mint
 
-from .conftest import ISSUER, RESOURCE
-from .jose import SigningKey, claims
+from .conftest import ISSUER, RESOURCE, claims
 
 
 def inner_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -30,7 +30,7 @@ def inner_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 def test_protected_path(authenticator: Authenticator, rs_key: SigningKey) -> None:
     client = Client(AuthMiddleware(inner_app, authenticator))
-    token = rs_key.sign(claims(ISSUER, RESOURCE, sub="w"))
+    token = mint(rs_key, claims(ISSUER, RESOURCE, sub="w"))
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     response = client.post(
         "/mcp",
@@ -46,7 +46,7 @@ def test_refusals(authenticator: Authenticator, rs_key: SigningKey) -> None:
     response = client.post("/mcp", data="{}")
     assert response.status_code == 401
     assert response.headers["Content-Length"] == str(len(response.data))
-    token = rs_key.sign(claims(ISSUER, RESOURCE))
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
     call = {
         "jsonrpc": "2.0",
         "id": 1,
