@@ -9,3 +9,16 @@ pub mod claims;
 pub mod error;
 pub mod jwk;
 pub mod jwt;
+pub mod www_authenticate;
+
+// Key fetching, key store, verified-token cache and the safe client.
+pub mod cache;
+pub mod client;
+pub mod fetch;
+pub mod keystore;
+pub mod options;
+
+// The C ABI: the unsafe boundary (panic + ffi) and one module per exposed concept.
+pub mod capi;
+pub mod ffi;
+pub mod panic;

@@ -1,0 +1,136 @@
+//! The verified-token cache (DESIGN §3.5): repeated tokens skip decoding and signature
+//! verification, never the claim checks.
+//!
+//! - Keyed by the full token text (exact comparison: no digest collisions possible); only
+//!   tokens that passed every check are inserted.
+//! - An entry is trusted only under the key-set generation that verified it: when the usable
+//!   keys change (rotation, a key dropped), older entries die on their next lookup.
+//! - An entry also records the header `alg`, re-checked against the client's current
+//!   `allowed_algorithms`, and dies once its `exp` has passed.
+//! - Bounded: `capacity` entries in total, spread over independent shards (a small `Mutex`
+//!   each, so concurrent validations rarely meet); a full shard first drops dead entries,
+//!   then an arbitrary one.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::alg::{Algorithm, AlgorithmSet};
+use crate::claims::Claims;
+
+const SHARDS: usize = 32;
+/// Largest capacity accepted (the `token_cache_size` option's maximum).
+pub const MAX_CAPACITY: usize = 10_000_000;
+
+struct Entry {
+    claims: Arc<Claims>,
+    generation: u64,
+    alg: Algorithm,
+    /// `exp` in Unix seconds.
+    expires_at: f64,
+}
+
+pub struct TokenCache {
+    shards: Box<[Mutex<HashMap<Box<str>, Entry>>]>,
+    capacity: AtomicUsize,
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+impl TokenCache {
+    pub fn new(capacity: usize) -> TokenCache {
+        TokenCache {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            capacity: AtomicUsize::new(capacity.min(MAX_CAPACITY)),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity.load(Ordering::Relaxed)
+    }
+
+    /// Changes the capacity; 0 turns the cache off and empties it.
+    pub fn set_capacity(&self, capacity: usize) {
+        let capacity = capacity.min(MAX_CAPACITY);
+        self.capacity.store(capacity, Ordering::Relaxed);
+        let per_shard = per_shard(capacity);
+        for shard in self.shards.iter() {
+            let mut map = lock(shard);
+            if capacity == 0 {
+                *map = HashMap::new();
+            } else {
+                while map.len() > per_shard {
+                    evict_one(&mut map);
+                }
+            }
+        }
+    }
+
+    fn shard(&self, token: &str) -> &Mutex<HashMap<Box<str>, Entry>> {
+        // The tail of a token is its signature: spread enough to pick a shard (the map inside
+        // compares whole tokens, so a poor spread costs only contention, never correctness).
+        let tail = &token.as_bytes()[token.len().saturating_sub(8)..];
+        let mix = tail.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(b as usize));
+        &self.shards[mix % SHARDS]
+    }
+
+    /// The claims of `token` if it was verified under key-set `generation` with an algorithm
+    /// still in `allowed` and has not expired; stale entries are removed.
+    pub fn get(&self, token: &str, generation: u64, allowed: AlgorithmSet) -> Option<Arc<Claims>> {
+        if self.capacity() == 0 {
+            return None;
+        }
+        let mut map = lock(self.shard(token));
+        let entry = map.get(token)?;
+        if entry.generation == generation && allowed.contains(entry.alg) && entry.expires_at > unix_now() {
+            return Some(entry.claims.clone());
+        }
+        map.remove(token);
+        None
+    }
+
+    /// Remembers a token that passed every check.
+    pub fn insert(&self, token: &str, claims: Arc<Claims>, generation: u64, alg: Algorithm) {
+        let capacity = self.capacity();
+        let Some(expires_at) = claims.expiration else { return };
+        if capacity == 0 || !expires_at.is_finite() {
+            return;
+        }
+        let per_shard = per_shard(capacity);
+        let mut map = lock(self.shard(token));
+        if map.len() >= per_shard && !map.contains_key(token) {
+            let now = unix_now();
+            map.retain(|_, e| e.generation == generation && e.expires_at > now);
+            while map.len() >= per_shard {
+                evict_one(&mut map);
+            }
+        }
+        map.insert(token.into(), Entry { claims, generation, alg, expires_at });
+    }
+
+    /// Number of entries (diagnostics and tests).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn per_shard(capacity: usize) -> usize {
+    capacity.div_ceil(SHARDS).max(1)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn evict_one(map: &mut HashMap<Box<str>, Entry>) {
+    if let Some(key) = map.keys().next().cloned() {
+        map.remove(&key);
+    }
+}
