@@ -134,3 +134,72 @@ fn evict_one(map: &mut HashMap<Box<str>, Entry>) {
         map.remove(&key);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: f64) -> Arc<Claims> {
+        Arc::new(Claims {
+            raw: serde_json::Map::new(),
+            subject: Some("s".into()),
+            issuer: Some("i".into()),
+            audience: vec![],
+            expiration: Some(exp),
+            not_before: None,
+            issued_at: None,
+            scopes: vec![],
+        })
+    }
+
+    fn later() -> f64 {
+        unix_now() + 3600.0
+    }
+
+    #[test]
+    fn hit_needs_the_same_token_generation_and_an_allowed_alg() {
+        let cache = TokenCache::new(100);
+        cache.insert("tok.en.1", claims(later()), 7, Algorithm::ES256);
+        assert!(cache.get("tok.en.1", 7, AlgorithmSet::all()).is_some());
+        assert!(cache.get("tok.en.2", 7, AlgorithmSet::all()).is_none());
+        assert!(cache.get("tok.en.", 7, AlgorithmSet::all()).is_none(), "exact token only");
+        let rs_only = AlgorithmSet::parse("RS256").unwrap();
+        assert!(cache.get("tok.en.1", 7, rs_only).is_none(), "alg no longer allowed");
+        assert!(cache.get("tok.en.1", 7, AlgorithmSet::all()).is_none(), "and the entry is gone");
+        cache.insert("tok.en.1", claims(later()), 7, Algorithm::ES256);
+        assert!(cache.get("tok.en.1", 8, AlgorithmSet::all()).is_none(), "new key set generation");
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn expired_entries_die() {
+        let cache = TokenCache::new(100);
+        cache.insert("old", claims(unix_now() - 1.0), 1, Algorithm::EdDSA);
+        assert!(cache.get("old", 1, AlgorithmSet::all()).is_none());
+    }
+
+    #[test]
+    fn bounded_and_can_be_turned_off() {
+        let cache = TokenCache::new(64);
+        for i in 0..10_000 {
+            cache.insert(&format!("token-{i:05}"), claims(later()), 1, Algorithm::EdDSA);
+        }
+        assert!(cache.len() <= 64, "{}", cache.len());
+        cache.set_capacity(0);
+        assert!(cache.is_empty());
+        cache.insert("t", claims(later()), 1, Algorithm::EdDSA);
+        assert!(cache.get("t", 1, AlgorithmSet::all()).is_none());
+        cache.set_capacity(10);
+        cache.insert("t", claims(later()), 1, Algorithm::EdDSA);
+        assert!(cache.get("t", 1, AlgorithmSet::all()).is_some());
+    }
+
+    #[test]
+    fn full_shards_drop_stale_entries_first() {
+        let cache = TokenCache::new(SHARDS); // one entry per shard
+        cache.insert("aaaaaaaa", claims(later()), 1, Algorithm::EdDSA);
+        cache.insert("aaaaaaaa-other-but-same-tail-aaaaaaaa", claims(later()), 2, Algorithm::EdDSA);
+        assert!(cache.get("aaaaaaaa-other-but-same-tail-aaaaaaaa", 2, AlgorithmSet::all()).is_some());
+        assert!(cache.len() <= SHARDS);
+    }
+}

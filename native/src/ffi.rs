@@ -141,3 +141,30 @@ pub fn free_string(ptr: *mut c_char) {
         drop(unsafe { CString::from_raw(ptr) });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_bounds_and_cleans() {
+        assert_eq!(sanitize("a\nb\0c\u{7f}").to_str().unwrap(), "a?b?c?");
+        let long = sanitize(&"é".repeat(1000));
+        assert!(long.as_bytes().len() <= MAX_MESSAGE_BYTES);
+        assert!(long.to_str().is_ok(), "cut on a char boundary");
+    }
+
+    #[test]
+    fn strings_round_trip() {
+        let s = c"héllo";
+        assert_eq!(str_arg(s.as_ptr(), "x").unwrap(), "héllo");
+        assert_eq!(str_arg(std::ptr::null(), "x").unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(opt_str_arg(std::ptr::null(), "x").unwrap(), None);
+        let bad = CString::new(vec![0xc3u8]).unwrap();
+        assert_eq!(str_arg(bad.as_ptr(), "x").unwrap_err().code, ErrorCode::InvalidParameter);
+        let out = string_out("value").unwrap();
+        free_string(out);
+        free_string(std::ptr::null_mut());
+        assert!(string_out("a\0b").is_err());
+    }
+}

@@ -63,3 +63,26 @@ macro_rules! ffi_fn {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn last() -> String {
+        // SAFETY: the pointer is valid until the next library call on this thread.
+        unsafe { CStr::from_ptr(ffi::last_error_ptr()) }.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn codes_messages_and_caught_panics() {
+        assert_eq!(guard("f", || Err(Error::new(ErrorCode::InvalidConfig, "bad option"))), -1009);
+        assert_eq!(last(), "bad option");
+        assert_eq!(guard("f", || Ok(())), 0);
+        assert_eq!(last(), "");
+        let code = guard("my_function", || panic!("boom"));
+        assert_eq!(code, ErrorCode::InternalError as i32);
+        assert!(last().contains("my_function"), "{}", last());
+        assert_eq!(guard_with("g", 42, || panic!("boom")), 42);
+    }
+}
