@@ -1,6 +1,7 @@
 //! Link settings of the shipped cdylib:
 //! - its SONAME / install name is `libgopher-orch` (DESIGN §3: the file ships as
-//!   libgopher-orch.so / .dylib; cargo names the file libgopher_orch, packaging renames it);
+//!   libgopher-orch.so / .dylib; cargo names the file libgopher_orch, packaging renames it).
+//!
 //! Exports: rustc already limits a cdylib's dynamic symbols to its `#[no_mangle] extern`
 //! functions (it passes its own version script), i.e. exactly the `gopher_auth_*` C ABI;
 //! `tests/abi_symbols.rs` checks that set against the header.

@@ -31,8 +31,10 @@ struct Entry {
     expires_at: f64,
 }
 
+type Shard = Mutex<HashMap<Box<str>, Entry>>;
+
 pub struct TokenCache {
-    shards: Box<[Mutex<HashMap<Box<str>, Entry>>]>,
+    shards: Box<[Shard]>,
     capacity: AtomicUsize,
 }
 
@@ -69,7 +71,7 @@ impl TokenCache {
         }
     }
 
-    fn shard(&self, token: &str) -> &Mutex<HashMap<Box<str>, Entry>> {
+    fn shard(&self, token: &str) -> &Shard {
         // The tail of a token is its signature: spread enough to pick a shard (the map inside
         // compares whole tokens, so a poor spread costs only contention, never correctness).
         let tail = &token.as_bytes()[token.len().saturating_sub(8)..];

@@ -70,7 +70,7 @@ fn null(what: &str) -> Error {
 ///
 /// # Safety contract (upheld by the C caller)
 /// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
-pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+pub(crate) fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
     if ptr.is_null() {
         return Err(null(what));
     }
@@ -85,7 +85,7 @@ pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
 }
 
 /// An optional string argument: NULL → None.
-pub fn opt_str_arg<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
+pub(crate) fn opt_str_arg<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -94,14 +94,14 @@ pub fn opt_str_arg<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>
 }
 
 /// A shared reference to the object behind an opaque handle.
-pub fn handle_ref<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
+pub(crate) fn handle_ref<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
     // SAFETY: a non-NULL handle was produced by `into_handle` and not yet destroyed
     // (the header's contract).
     unsafe { ptr.as_ref() }.ok_or_else(|| null(what))
 }
 
 /// An exclusive reference (setters; the header forbids concurrent modification).
-pub fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+pub(crate) fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: as `handle_ref`; exclusivity is the caller's documented obligation.
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
@@ -112,7 +112,7 @@ pub fn into_handle<T>(value: T) -> *mut T {
 }
 
 /// Takes back a handle for destruction.
-pub fn take_handle<T>(ptr: *mut T, what: &str) -> Result<Box<T>> {
+pub(crate) fn take_handle<T>(ptr: *mut T, what: &str) -> Result<Box<T>> {
     if ptr.is_null() {
         return Err(null(what));
     }
@@ -121,7 +121,7 @@ pub fn take_handle<T>(ptr: *mut T, what: &str) -> Result<Box<T>> {
 }
 
 /// An out-parameter slot; NULL → INVALID_PARAMETER.
-pub fn out_slot<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+pub(crate) fn out_slot<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: the caller passes a pointer to writable storage for one T, or NULL.
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
@@ -135,7 +135,7 @@ pub fn string_out(value: &str) -> Result<*mut c_char> {
 }
 
 /// Releases a string produced by [`string_out`].
-pub fn free_string(ptr: *mut c_char) {
+pub(crate) fn free_string(ptr: *mut c_char) {
     if !ptr.is_null() {
         // SAFETY: produced by `CString::into_raw` in `string_out` (caller's contract).
         drop(unsafe { CString::from_raw(ptr) });

@@ -203,9 +203,7 @@ impl KeyStore {
     /// newer snapshot to retry with, or None. At most one refetch per `min_refresh_interval`;
     /// waits (bounded) for a fetch already in flight instead of starting another.
     pub fn refetch_for_unknown_kid(self: &Arc<Self>, seen: u64) -> Option<Arc<Snapshot>> {
-        if self.url.is_none() {
-            return None;
-        }
+        self.url.as_ref()?;
         let settings = self.settings.load_full();
         let deadline = Instant::now() + settings.fetch.timeout + WAIT_SLACK;
         let mut state = self.lock();
