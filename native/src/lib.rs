@@ -5,8 +5,11 @@
 //! of C; `panic` + `ffi` hold the unsafe boundary; `capi::*` maps one C concept per file.
 
 pub mod alg;
+pub mod b64;
 pub mod claims;
+pub mod crypto;
 pub mod error;
+pub mod json;
 pub mod jwk;
 pub mod jwt;
 pub mod www_authenticate;
