@@ -200,8 +200,8 @@ impl Client {
             clock_skew: options.clock_skew,
         };
         let now = options.now();
-        if let Some(snap) = self.store.current() {
-            if let Some(claims) = self.cache.get(token, snap.generation, hot.allowed) {
+        if let Some(generation) = self.store.current_generation() {
+            if let Some(claims) = self.cache.get(token, generation, hot.allowed) {
                 claims::check(&claims, &requirements, now)?;
                 return Ok(claims);
             }

@@ -141,6 +141,11 @@ impl KeyStore {
         self.current.load_full()
     }
 
+    /// The generation of the current key set, if any (no lock, no reference count).
+    pub fn current_generation(&self) -> Option<u64> {
+        self.current.load().as_ref().map(|s| s.generation)
+    }
+
     /// The keys to validate with. Never blocks while keys exist (a stale set triggers a
     /// background refresh and is used meanwhile); with no keys yet, fetches them (or waits
     /// for the fetch in flight), bounded by `request_timeout`.

@@ -72,9 +72,9 @@ pub extern "C" fn gopher_auth_validate_and_extract(
     out_payload: *mut *mut GopherAuthTokenPayload,
 ) -> i32 {
     let code = panic::guard("gopher_auth_validate_and_extract", || {
-        out_slot(result, "result")?;
         let out = out_slot(out_payload, "out_payload")?;
         *out = std::ptr::null_mut();
+        out_slot(result, "result")?;
         let claims = run(client, token, options)?;
         *out = into_handle(GopherAuthTokenPayload { claims });
         Ok(())
