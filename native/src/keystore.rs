@@ -125,13 +125,15 @@ impl KeyStore {
     }
 
     /// Applies new settings; they take effect on the next fetch (and wake the background
-    /// thread so a changed schedule applies at once).
+    /// thread so a changed schedule applies at once). A pause after a failed attempt ends:
+    /// the new settings may be the fix, so the next validation that needs keys tries at once.
     pub fn update_settings(self: &Arc<Self>, change: impl Fn(&mut StoreSettings)) {
         self.settings.rcu(|old| {
             let mut s = StoreSettings::clone(old);
             change(&mut s);
             s
         });
+        self.lock().last_failure = None;
         self.changed.notify_all();
         self.ensure_background();
     }

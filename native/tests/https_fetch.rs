@@ -112,3 +112,16 @@ fn a_certificate_for_another_name_is_a_network_error() {
     assert_eq!(e.code, ErrorCode::NetworkError, "{e}");
     let _ = std::fs::remove_file(&server.ca_file);
 }
+
+#[test]
+fn fixing_the_configuration_takes_effect_on_the_next_fetch() {
+    let key = TestKey::new("tls", 5);
+    let server = tls_server(jwks(&[&key]), &["localhost"], "fix");
+    let c = client(&format!("https://localhost:{}/jwks", server.port));
+    c.set_option("min_refresh_interval", "3600").unwrap(); // a long pause after failures
+    assert_eq!(c.validate(&key.token(""), &options()).unwrap_err().code, ErrorCode::NetworkError);
+    assert_eq!(c.validate(&key.token(""), &options()).unwrap_err().code, ErrorCode::NetworkError, "paused");
+    c.set_option("ca_bundle", server.ca_file.to_str().unwrap()).unwrap();
+    c.validate(&key.token(""), &options()).expect("the new trust anchors are used at once");
+    let _ = std::fs::remove_file(&server.ca_file);
+}
