@@ -19,8 +19,12 @@ impl std::fmt::Display for B64Error {
             B64Error::InvalidCharacter { position } => {
                 write!(f, "character at offset {position} is not in the base64url alphabet (no padding or whitespace allowed)")
             }
-            B64Error::InvalidLength => f.write_str("length is not a valid unpadded base64url length"),
-            B64Error::NonCanonical => f.write_str("non-canonical base64url (unused trailing bits are not zero)"),
+            B64Error::InvalidLength => {
+                f.write_str("length is not a valid unpadded base64url length")
+            }
+            B64Error::NonCanonical => {
+                f.write_str("non-canonical base64url (unused trailing bits are not zero)")
+            }
         }
     }
 }
@@ -136,8 +140,14 @@ mod tests {
     #[test]
     fn url_safe_alphabet_only() {
         assert_eq!(decode(b"-_8").unwrap(), vec![0xfb, 0xff]);
-        assert!(matches!(decode(b"+/8"), Err(B64Error::InvalidCharacter { position: 0 })));
-        assert!(matches!(decode(b"ab/8"), Err(B64Error::InvalidCharacter { position: 2 })));
+        assert!(matches!(
+            decode(b"+/8"),
+            Err(B64Error::InvalidCharacter { position: 0 })
+        ));
+        assert!(matches!(
+            decode(b"ab/8"),
+            Err(B64Error::InvalidCharacter { position: 2 })
+        ));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
 
-use crate::error::{sanitize, Error, ErrorCode, Result};
+use crate::error::{quote, sanitize, Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
 /// How many characters of a claim value an error message may quote.
@@ -29,14 +29,19 @@ fn string_claim(raw: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 fn number_claim(raw: &Map<String, Value>, name: &str) -> Option<f64> {
-    raw.get(name).and_then(Value::as_f64).filter(|v| v.is_finite())
+    raw.get(name)
+        .and_then(Value::as_f64)
+        .filter(|v| v.is_finite())
 }
 
 /// `aud` as a list, or None when it is neither a string nor an array of strings.
 fn audience_list(value: &Value) -> Option<Vec<String>> {
     match value {
         Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         _ => None,
     }
 }
@@ -132,8 +137,9 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
     let skew = req.clock_skew.max(0) as f64;
 
     // exp: required; valid iff now < exp + skew.
-    let exp = time_claim(raw, "exp")?
-        .ok_or_else(|| invalid_token("the token has no exp claim; access tokens must expire".into()))?;
+    let exp = time_claim(raw, "exp")?.ok_or_else(|| {
+        invalid_token("the token has no exp claim; access tokens must expire".into())
+    })?;
     if now_f >= exp + skew {
         return Err(Error::new(
             ErrorCode::ExpiredToken,
@@ -173,9 +179,9 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
                 return Err(Error::new(
                     ErrorCode::InvalidIssuer,
                     format!(
-                        "issuer mismatch: expected {:?}, got {:?}",
-                        sanitize(&req.issuer, QUOTE_CHARS),
-                        sanitize(iss, QUOTE_CHARS)
+                        "issuer mismatch: expected {}, got {}",
+                        quote(&req.issuer, QUOTE_CHARS),
+                        quote(iss, QUOTE_CHARS)
                     ),
                 ));
             }
@@ -206,10 +212,10 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
             return Err(Error::new(
                 ErrorCode::InvalidAudience,
                 format!(
-                    "the token is not for this audience: expected {:?} in aud ({} value(s), first {:?})",
-                    sanitize(expected, QUOTE_CHARS),
+                    "the token is not for this audience: expected {} in aud ({} value(s), first {})",
+                    quote(expected, QUOTE_CHARS),
                     audiences.len(),
-                    sanitize(audiences.first().map_or("", String::as_str), QUOTE_CHARS / 2)
+                    quote(audiences.first().map_or("", String::as_str), QUOTE_CHARS / 2)
                 ),
             ));
         }
@@ -233,7 +239,10 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
         }
         return Err(Error::new(
             ErrorCode::InsufficientScope,
-            format!("the token lacks the required scope(s): {}", named.join(", ")),
+            format!(
+                "the token lacks the required scope(s): {}",
+                named.join(", ")
+            ),
         ));
     }
     Ok(())
@@ -273,7 +282,12 @@ mod tests {
     }
 
     fn req() -> Requirements {
-        Requirements { issuer: ISS.into(), audience: Some(AUD.into()), scopes: vec!["mcp:read".into()], clock_skew: 60 }
+        Requirements {
+            issuer: ISS.into(),
+            audience: Some(AUD.into()),
+            scopes: vec!["mcp:read".into()],
+            clock_skew: 60,
+        }
     }
 
     fn code(c: &Claims, r: &Requirements) -> Option<ErrorCode> {
@@ -282,17 +296,29 @@ mod tests {
 
     #[test]
     fn typed_view() {
-        let c = claims(json!({"sub": "s", "iss": "i", "aud": ["a", "b"], "exp": 5.5, "nbf": 1, "iat": 2,
-                              "scope": "x y x", "scp": ["y", "z"]}));
+        let c = claims(
+            json!({"sub": "s", "iss": "i", "aud": ["a", "b"], "exp": 5.5, "nbf": 1, "iat": 2,
+                              "scope": "x y x", "scp": ["y", "z"]}),
+        );
         assert_eq!(c.subject.as_deref(), Some("s"));
         assert_eq!(c.issuer.as_deref(), Some("i"));
         assert_eq!(c.audience, vec!["a", "b"]);
-        assert_eq!((c.expiration, c.not_before, c.issued_at), (Some(5.5), Some(1.0), Some(2.0)));
+        assert_eq!(
+            (c.expiration, c.not_before, c.issued_at),
+            (Some(5.5), Some(1.0), Some(2.0))
+        );
         assert_eq!(c.scopes, vec!["x", "y", "z"]);
-        let ill = claims(json!({"sub": 1, "aud": ["a", 1], "exp": "5", "scope": ["x"], "scp": "p  q"}));
-        assert_eq!((ill.subject, ill.audience.len(), ill.expiration), (None, 0, None));
+        let ill =
+            claims(json!({"sub": 1, "aud": ["a", 1], "exp": "5", "scope": ["x"], "scp": "p  q"}));
+        assert_eq!(
+            (ill.subject, ill.audience.len(), ill.expiration),
+            (None, 0, None)
+        );
         assert_eq!(ill.scopes, vec!["p", "q"]);
-        assert_eq!(claims(json!({"scp": ["a", 1]})).scopes, Vec::<String>::new());
+        assert_eq!(
+            claims(json!({"scp": ["a", 1]})).scopes,
+            Vec::<String>::new()
+        );
         assert!(c.to_json().starts_with('{'));
     }
 
@@ -301,82 +327,199 @@ mod tests {
         assert_eq!(code(&claims(base()), &req()), None);
         assert_eq!(code(&without("nbf"), &req()), None);
         assert_eq!(code(&without("iat"), &req()), None);
-        assert_eq!(code(&with("exp", json!(NOW as f64 + 0.5)), &Requirements { clock_skew: 0, ..req() }), None);
+        assert_eq!(
+            code(
+                &with("exp", json!(NOW as f64 + 0.5)),
+                &Requirements {
+                    clock_skew: 0,
+                    ..req()
+                }
+            ),
+            None
+        );
     }
 
     #[test]
     fn exp_rules() {
-        let zero = Requirements { clock_skew: 0, ..req() };
+        let zero = Requirements {
+            clock_skew: 0,
+            ..req()
+        };
         assert_eq!(code(&without("exp"), &req()), Some(ErrorCode::InvalidToken));
-        for bad in [json!("1767229200"), json!(true), json!(null), json!([1]), json!({})] {
-            assert_eq!(code(&with("exp", bad), &req()), Some(ErrorCode::InvalidToken));
+        for bad in [
+            json!("1767229200"),
+            json!(true),
+            json!(null),
+            json!([1]),
+            json!({}),
+        ] {
+            assert_eq!(
+                code(&with("exp", bad), &req()),
+                Some(ErrorCode::InvalidToken)
+            );
         }
-        assert_eq!(code(&with("exp", json!(NOW)), &zero), Some(ErrorCode::ExpiredToken), "now == exp");
+        assert_eq!(
+            code(&with("exp", json!(NOW)), &zero),
+            Some(ErrorCode::ExpiredToken),
+            "now == exp"
+        );
         assert_eq!(code(&with("exp", json!(NOW + 1)), &zero), None);
-        assert_eq!(code(&with("exp", json!(NOW - 30)), &req()), None, "within skew");
-        assert_eq!(code(&with("exp", json!(NOW - 60)), &req()), Some(ErrorCode::ExpiredToken), "at skew edge");
+        assert_eq!(
+            code(&with("exp", json!(NOW - 30)), &req()),
+            None,
+            "within skew"
+        );
+        assert_eq!(
+            code(&with("exp", json!(NOW - 60)), &req()),
+            Some(ErrorCode::ExpiredToken),
+            "at skew edge"
+        );
         let e = check(&with("exp", json!(NOW - 3600)), &req(), NOW).unwrap_err();
         assert!(e.message.contains("expired at 1767222000"), "{}", e.message);
     }
 
     #[test]
     fn nbf_and_iat_rules() {
-        assert_eq!(code(&with("nbf", json!(NOW + 60)), &req()), None, "nbf == now + skew");
+        assert_eq!(
+            code(&with("nbf", json!(NOW + 60)), &req()),
+            None,
+            "nbf == now + skew"
+        );
         let e = check(&with("nbf", json!(NOW + 61)), &req(), NOW).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidToken);
         assert!(e.message.contains("not yet valid"));
-        assert_eq!(code(&with("nbf", json!("0")), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("nbf", json!("0")), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
         assert_eq!(code(&with("iat", json!(NOW + 60)), &req()), None);
-        assert_eq!(code(&with("iat", json!(NOW + 61)), &req()), Some(ErrorCode::InvalidToken));
-        assert_eq!(code(&with("iat", json!("0")), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("iat", json!(NOW + 61)), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("iat", json!("0")), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
         assert_eq!(code(&with("iat", json!(1.5)), &req()), None);
     }
 
     #[test]
     fn issuer_rules() {
         assert_eq!(code(&without("iss"), &req()), Some(ErrorCode::InvalidToken));
-        assert_eq!(code(&with("iss", json!(["x"])), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("iss", json!(["x"])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
         let e = check(&with("iss", json!("https://auth.example.com")), &req(), NOW).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidIssuer);
-        assert!(e.message.contains("\"https://auth.example.com/\"") && e.message.contains("\"https://auth.example.com\""));
+        assert!(
+            e.message.contains("\"https://auth.example.com/\"")
+                && e.message.contains("\"https://auth.example.com\"")
+        );
         // Attacker-sized, control-laden issuers are bounded and sanitized.
         let long = format!("evil\n{}", "x".repeat(10_000));
         let e = check(&with("iss", json!(long)), &req(), NOW).unwrap_err();
-        assert!(e.message.len() < 400 && !e.message.contains('\n'), "{}", e.message);
+        assert!(
+            e.message.len() < 400 && !e.message.contains('\n'),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn audience_rules() {
         assert_eq!(code(&without("aud"), &req()), Some(ErrorCode::InvalidToken));
-        assert_eq!(code(&with("aud", json!([AUD, 1])), &req()), Some(ErrorCode::InvalidToken));
-        assert_eq!(code(&with("aud", json!(7)), &req()), Some(ErrorCode::InvalidToken));
-        assert_eq!(code(&with("aud", json!([])), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("aud", json!([AUD, 1])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("aud", json!(7)), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("aud", json!([])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
         assert_eq!(code(&with("aud", json!(["other", AUD])), &req()), None);
-        assert_eq!(code(&with("aud", json!(["other"])), &req()), Some(ErrorCode::InvalidAudience));
-        assert_eq!(code(&with("aud", json!("https://mcp.example.com/")), &req()), Some(ErrorCode::InvalidAudience));
-        let no_aud_check = Requirements { audience: None, ..req() };
+        assert_eq!(
+            code(&with("aud", json!(["other"])), &req()),
+            Some(ErrorCode::InvalidAudience)
+        );
+        assert_eq!(
+            code(&with("aud", json!("https://mcp.example.com/")), &req()),
+            Some(ErrorCode::InvalidAudience)
+        );
+        let no_aud_check = Requirements {
+            audience: None,
+            ..req()
+        };
         assert_eq!(code(&with("aud", json!("anything")), &no_aud_check), None);
-        assert_eq!(code(&without("aud"), &no_aud_check), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&without("aud"), &no_aud_check),
+            Some(ErrorCode::InvalidToken)
+        );
     }
 
     #[test]
     fn scope_rules() {
-        let need = |s: &[&str]| Requirements { scopes: s.iter().map(|x| x.to_string()).collect(), ..req() };
-        assert_eq!(code(&claims(base()), &need(&["mcp:read", "mcp:write"])), None);
+        let need = |s: &[&str]| Requirements {
+            scopes: s.iter().map(|x| x.to_string()).collect(),
+            ..req()
+        };
+        assert_eq!(
+            code(&claims(base()), &need(&["mcp:read", "mcp:write"])),
+            None
+        );
         let e = check(&claims(base()), &need(&["mcp:admin", "mcp:read", "x"]), NOW).unwrap_err();
         assert_eq!(e.code, ErrorCode::InsufficientScope);
         assert!(e.message.contains("mcp:admin, x"), "{}", e.message);
-        assert_eq!(code(&without("scope"), &need(&["mcp:read"])), Some(ErrorCode::InsufficientScope));
+        assert_eq!(
+            code(&without("scope"), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope)
+        );
         assert_eq!(code(&without("scope"), &need(&[])), None);
-        assert_eq!(code(&with("scope", json!(["mcp:read"])), &need(&["mcp:read"])), Some(ErrorCode::InsufficientScope));
-        assert_eq!(code(&with("scope", json!("mcp:read,mcp:write")), &need(&["mcp:read"])), Some(ErrorCode::InsufficientScope));
-        assert_eq!(code(&with("scope", json!("mcp")), &need(&["mcp:read"])), Some(ErrorCode::InsufficientScope), "no prefix match");
-        assert_eq!(code(&with("scope", json!("MCP:READ")), &need(&["mcp:read"])), Some(ErrorCode::InsufficientScope), "exact case");
-        let scp = claims(json!({"iss": ISS, "aud": AUD, "exp": NOW + 60, "scp": ["mcp:read", "mcp:admin"]}));
+        assert_eq!(
+            code(&with("scope", json!(["mcp:read"])), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope)
+        );
+        assert_eq!(
+            code(
+                &with("scope", json!("mcp:read,mcp:write")),
+                &need(&["mcp:read"])
+            ),
+            Some(ErrorCode::InsufficientScope)
+        );
+        assert_eq!(
+            code(&with("scope", json!("mcp")), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope),
+            "no prefix match"
+        );
+        assert_eq!(
+            code(&with("scope", json!("MCP:READ")), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope),
+            "exact case"
+        );
+        let scp = claims(
+            json!({"iss": ISS, "aud": AUD, "exp": NOW + 60, "scp": ["mcp:read", "mcp:admin"]}),
+        );
         assert_eq!(code(&scp, &need(&["mcp:admin"])), None);
         let many: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
-        let e = check(&claims(base()), &Requirements { scopes: many, ..req() }, NOW).unwrap_err();
-        assert!(e.message.contains("and 42 more") && e.message.len() < 300, "{}", e.message);
+        let e = check(
+            &claims(base()),
+            &Requirements {
+                scopes: many,
+                ..req()
+            },
+            NOW,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("and 42 more") && e.message.len() < 300,
+            "{}",
+            e.message
+        );
     }
 
     #[test]

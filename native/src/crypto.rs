@@ -121,7 +121,7 @@ enum Inner {
         /// Modulus length in bytes: the only accepted signature length.
         modulus_len: usize,
         /// One prepared key per entry of `RSA_ALGS` the key may be used with.
-        by_alg: [Option<ParsedPublicKey>; 6],
+        by_alg: Box<[Option<ParsedPublicKey>; 6]>,
     },
     Ec {
         curve: EcCurve,
@@ -162,7 +162,12 @@ impl PublicKey {
         if by_alg.iter().all(Option::is_none) {
             return Err("no RSA algorithm to prepare the key for".into());
         }
-        Ok(PublicKey { inner: Inner::Rsa { modulus_len: n.len(), by_alg } })
+        Ok(PublicKey {
+            inner: Inner::Rsa {
+                modulus_len: n.len(),
+                by_alg: Box::new(by_alg),
+            },
+        })
     }
 
     /// An EC key from its affine coordinates (each exactly `curve.field_len()` bytes); the
@@ -170,7 +175,11 @@ impl PublicKey {
     pub fn ec(curve: EcCurve, x: &[u8], y: &[u8]) -> Result<PublicKey, String> {
         let len = curve.field_len();
         if x.len() != len || y.len() != len {
-            return Err(format!("EC coordinates must be {len} bytes each (got {} and {})", x.len(), y.len()));
+            return Err(format!(
+                "EC coordinates must be {len} bytes each (got {} and {})",
+                x.len(),
+                y.len()
+            ));
         }
         let mut point = Vec::with_capacity(1 + 2 * len);
         point.push(0x04);
@@ -182,17 +191,24 @@ impl PublicKey {
         };
         let key = ParsedPublicKey::new(alg, &point)
             .map_err(|e| format!("the EC point is not a valid {curve:?} public key ({e})"))?;
-        Ok(PublicKey { inner: Inner::Ec { curve, key } })
+        Ok(PublicKey {
+            inner: Inner::Ec { curve, key },
+        })
     }
 
     /// An Ed25519 key from its 32-byte encoding.
     pub fn ed25519(x: &[u8]) -> Result<PublicKey, String> {
         if x.len() != 32 {
-            return Err(format!("an Ed25519 public key is 32 bytes (got {})", x.len()));
+            return Err(format!(
+                "an Ed25519 public key is 32 bytes (got {})",
+                x.len()
+            ));
         }
         let key = ParsedPublicKey::new(&signature::ED25519, x)
             .map_err(|e| format!("not a valid Ed25519 public key ({e})"))?;
-        Ok(PublicKey { inner: Inner::Ed25519 { key } })
+        Ok(PublicKey {
+            inner: Inner::Ed25519 { key },
+        })
     }
 
     /// True when this key is prepared for `alg` (key type and curve fit).
@@ -211,7 +227,10 @@ impl PublicKey {
     /// length or range, and for any signature the backend does not accept. Never panics.
     pub fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
         match &self.inner {
-            Inner::Rsa { modulus_len, by_alg } => {
+            Inner::Rsa {
+                modulus_len,
+                by_alg,
+            } => {
                 if sig.len() != *modulus_len {
                     return false;
                 }
@@ -251,8 +270,14 @@ mod tests {
 
     #[test]
     fn sha256_known_answer() {
-        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(hex(&sha256(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(&sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -276,10 +301,16 @@ mod tests {
 
     #[test]
     fn bad_key_material_is_refused() {
-        assert!(PublicKey::ec(EcCurve::P256, &[1u8; 32], &[2u8; 32]).is_err(), "point not on the curve");
+        assert!(
+            PublicKey::ec(EcCurve::P256, &[1u8; 32], &[2u8; 32]).is_err(),
+            "point not on the curve"
+        );
         assert!(PublicKey::ec(EcCurve::P256, &[1u8; 31], &[2u8; 32]).is_err());
         assert!(PublicKey::ed25519(&[0u8; 31]).is_err());
-        assert!(PublicKey::rsa(&[0xc3; 256], &[1, 0, 1], &[Algorithm::ES256]).is_err(), "no RSA alg");
+        assert!(
+            PublicKey::rsa(&[0xc3; 256], &[1, 0, 1], &[Algorithm::ES256]).is_err(),
+            "no RSA alg"
+        );
     }
 
     #[test]

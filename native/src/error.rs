@@ -33,7 +33,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -66,6 +69,17 @@ pub fn sanitize(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// Untrusted text as a quoted, escaped literal for an error message: at most `max_chars`
+/// characters (an ellipsis marks a cut), with quotes, backslashes, control and other
+/// non-printable characters escaped (Rust debug escaping).
+pub fn quote(text: &str, max_chars: usize) -> String {
+    let mut cut: String = text.chars().take(max_chars).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +92,14 @@ mod tests {
         assert_eq!(sanitize("ééé", 2), "éé…");
         assert_eq!(sanitize("", 0), "");
         assert_eq!(sanitize("x", 0), "…");
+    }
+
+    #[test]
+    fn quote_escapes_and_bounds() {
+        assert_eq!(quote("abc", 10), "\"abc\"");
+        assert_eq!(quote("a\"b\\\0\n", 10), "\"a\\\"b\\\\\\0\\n\"");
+        assert_eq!(quote("abcdef", 3), "\"abc…\"");
+        assert_eq!(quote("\u{202e}x", 5), "\"\\u{202e}x\"");
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::fmt;
 /// quoted input), suitable for a bounded error message.
 pub fn parse(bytes: &[u8]) -> Result<Value, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue.deserialize(&mut de).map_err(|e| e.to_string())?;
+    let value = StrictValue
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
 }
@@ -77,7 +79,9 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("non-finite number"))
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("non-finite number"))
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -122,14 +126,23 @@ mod tests {
         let v = parse(br#" {"a": [1, -2, 3.5, "x", true, false, null, {"b": {}}]} "#).unwrap();
         assert_eq!(v["a"][2], serde_json::json!(3.5));
         assert_eq!(v["a"][7]["b"], serde_json::json!({}));
-        assert_eq!(parse(b"18446744073709551615").unwrap(), serde_json::json!(18446744073709551615u64));
+        assert_eq!(
+            parse(b"18446744073709551615").unwrap(),
+            serde_json::json!(18446744073709551615u64)
+        );
     }
 
     #[test]
     fn duplicate_members_rejected_at_any_depth() {
-        assert!(parse(br#"{"alg":"none","alg":"RS256"}"#).unwrap_err().contains("duplicate"));
-        assert!(parse(br#"{"a":{"b":1,"b":1}}"#).unwrap_err().contains("duplicate"));
-        assert!(parse(br#"[{"x":1},{"y":[{"z":1,"z":2}]}]"#).unwrap_err().contains("duplicate"));
+        assert!(parse(br#"{"alg":"none","alg":"RS256"}"#)
+            .unwrap_err()
+            .contains("duplicate"));
+        assert!(parse(br#"{"a":{"b":1,"b":1}}"#)
+            .unwrap_err()
+            .contains("duplicate"));
+        assert!(parse(br#"[{"x":1},{"y":[{"z":1,"z":2}]}]"#)
+            .unwrap_err()
+            .contains("duplicate"));
         // Same name in sibling objects is fine.
         assert!(parse(br#"[{"x":1},{"x":2}]"#).is_ok());
     }
@@ -137,7 +150,9 @@ mod tests {
     #[test]
     fn duplicate_detection_uses_decoded_names() {
         // "\u0061" and "a" are the same member name.
-        assert!(parse(br#"{"a":1,"\u0061":2}"#).unwrap_err().contains("duplicate"));
+        assert!(parse(br#"{"a":1,"\u0061":2}"#)
+            .unwrap_err()
+            .contains("duplicate"));
     }
 
     #[test]
@@ -156,7 +171,13 @@ mod tests {
 
     #[test]
     fn nan_and_infinity_rejected() {
-        for doc in ["NaN", "Infinity", "-Infinity", r#"{"exp":NaN}"#, r#"{"exp":Infinity}"#] {
+        for doc in [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            r#"{"exp":NaN}"#,
+            r#"{"exp":Infinity}"#,
+        ] {
             assert!(parse(doc.as_bytes()).is_err(), "{doc}");
         }
         // Out-of-range numbers do not become infinities.
@@ -170,7 +191,10 @@ mod tests {
         assert!(parse(br#"{"\ud800":1}"#).is_err());
         assert!(parse(br#""\ud800\u0041""#).is_err());
         // A proper pair is fine.
-        assert_eq!(parse(br#""\ud83d\ude00""#).unwrap(), serde_json::json!("😀"));
+        assert_eq!(
+            parse(br#""\ud83d\ude00""#).unwrap(),
+            serde_json::json!("😀")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::alg::Algorithm;
 use crate::b64;
 use crate::crypto::{self, EcCurve, PublicKey};
-use crate::error::{sanitize, Error, ErrorCode, Result};
+use crate::error::{quote, sanitize, Error, ErrorCode, Result};
 use crate::json;
 use serde_json::{Map, Value};
 
@@ -77,6 +77,11 @@ impl Key {
             Some(_) => return Err("kty is not a string".into()),
             None => return Err("kty is missing".into()),
         };
+        match kty {
+            "RSA" | "EC" | "OKP" => {}
+            "oct" => return Err("symmetric (oct) keys are never used".into()),
+            other => return Err(format!("unsupported kty {}", quote(other, 32))),
+        }
         let kid = match jwk.get("kid") {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -86,7 +91,7 @@ impl Key {
             None => {}
             Some(Value::String(u)) if u == "sig" => {}
             Some(Value::String(u)) => {
-                return Err(format!("use is {:?}, not \"sig\"", sanitize(u, 32)));
+                return Err(format!("use is {}, not \"sig\"", quote(u, 32)));
             }
             Some(_) => return Err("use is not a string".into()),
         }
@@ -106,7 +111,12 @@ impl Key {
             None => None,
             Some(Value::String(a)) => match Algorithm::from_name(a) {
                 Some(alg) => Some(alg),
-                None => return Err(format!("alg {:?} is not a supported signature algorithm", sanitize(a, 32))),
+                None => {
+                    return Err(format!(
+                        "alg {} is not a supported signature algorithm",
+                        quote(a, 32)
+                    ))
+                }
             },
             Some(_) => return Err("alg is not a string".into()),
         };
@@ -114,13 +124,14 @@ impl Key {
         let (material, canonical) = match kty {
             "RSA" => rsa_key(jwk, alg)?,
             "EC" => ec_key(jwk)?,
-            "OKP" => okp_key(jwk)?,
-            "oct" => return Err("symmetric (oct) keys are never used".into()),
-            other => return Err(format!("unsupported kty {:?}", sanitize(other, 32))),
+            _ => okp_key(jwk)?,
         };
         if let Some(a) = alg {
             if !material.supports(a) {
-                return Err(format!("alg {} does not fit a {kty} key of this kind", a.name()));
+                return Err(format!(
+                    "alg {} does not fit a {kty} key of this kind",
+                    a.name()
+                ));
             }
         }
         let identity = format!(
@@ -128,7 +139,12 @@ impl Key {
             serde_json::Value::from(kid.clone()),
             alg.map_or("", Algorithm::name)
         );
-        Ok(Key { kid, alg, thumbprint: crypto::sha256(identity.as_bytes()), material })
+        Ok(Key {
+            kid,
+            alg,
+            thumbprint: crypto::sha256(identity.as_bytes()),
+            material,
+        })
     }
 }
 
@@ -163,7 +179,10 @@ fn bit_len(minimal: &[u8]) -> usize {
     }
 }
 
-fn rsa_key(jwk: &Map<String, Value>, alg: Option<Algorithm>) -> std::result::Result<(PublicKey, String), String> {
+fn rsa_key(
+    jwk: &Map<String, Value>,
+    alg: Option<Algorithm>,
+) -> std::result::Result<(PublicKey, String), String> {
     let n_raw = member_bytes(jwk, "n")?;
     let e_raw = member_bytes(jwk, "e")?;
     // Leading zero octets are tolerated (some IdPs emit them) and removed.
@@ -171,16 +190,21 @@ fn rsa_key(jwk: &Map<String, Value>, alg: Option<Algorithm>) -> std::result::Res
     let e = strip_leading_zeros(&e_raw);
     let bits = bit_len(n);
     if bits < MIN_RSA_BITS {
-        return Err(format!("RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"));
+        return Err(format!(
+            "RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"
+        ));
     }
     if bits > MAX_RSA_BITS {
-        return Err(format!("RSA modulus is {bits} bits; at most {MAX_RSA_BITS} are supported"));
+        return Err(format!(
+            "RSA modulus is {bits} bits; at most {MAX_RSA_BITS} are supported"
+        ));
     }
     if n.last().is_some_and(|b| b & 1 == 0) {
         return Err("RSA modulus is even".into());
     }
     // Exponent sanity: odd, at least 3, at most 32 bits (65537 in practice).
-    let e_ok = !e.is_empty() && e.len() <= 4 && e.last().is_some_and(|b| b & 1 == 1) && bit_len(e) >= 2;
+    let e_ok =
+        !e.is_empty() && e.len() <= 4 && e.last().is_some_and(|b| b & 1 == 1) && bit_len(e) >= 2;
     if !e_ok {
         return Err("RSA exponent must be an odd number between 3 and 2^32".into());
     }
@@ -190,7 +214,11 @@ fn rsa_key(jwk: &Map<String, Value>, alg: Option<Algorithm>) -> std::result::Res
         None => RSA_ALGS.to_vec(),
     };
     let key = PublicKey::rsa(n, e, &algs)?;
-    let canonical = format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, b64::encode(e), b64::encode(n));
+    let canonical = format!(
+        r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+        b64::encode(e),
+        b64::encode(n)
+    );
     Ok((key, canonical))
 }
 
@@ -199,7 +227,7 @@ fn ec_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String), 
     let curve = match crv {
         "P-256" => EcCurve::P256,
         "P-384" => EcCurve::P384,
-        other => return Err(format!("unsupported EC curve {:?}", sanitize(other, 32))),
+        other => return Err(format!("unsupported EC curve {}", quote(other, 32))),
     };
     let x = member_bytes(jwk, "x")?;
     let y = member_bytes(jwk, "y")?;
@@ -215,11 +243,14 @@ fn ec_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String), 
 fn okp_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String), String> {
     let crv = member_str(jwk, "crv")?;
     if crv != "Ed25519" {
-        return Err(format!("unsupported OKP curve {:?}", sanitize(crv, 32)));
+        return Err(format!("unsupported OKP curve {}", quote(crv, 32)));
     }
     let x = member_bytes(jwk, "x")?;
     let key = PublicKey::ed25519(&x)?;
-    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, b64::encode(&x));
+    let canonical = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        b64::encode(&x)
+    );
     Ok((key, canonical))
 }
 
@@ -243,8 +274,12 @@ impl KeySet {
                 json.len()
             )));
         }
-        let doc = json::parse_object(json)
-            .map_err(|e| invalid(format!("the JWKS is not a strict JSON object: {}", sanitize(&e, 200))))?;
+        let doc = json::parse_object(json).map_err(|e| {
+            invalid(format!(
+                "the JWKS is not a strict JSON object: {}",
+                sanitize(&e, 200)
+            ))
+        })?;
         let entries = match doc.get("keys") {
             Some(Value::Array(a)) => a,
             Some(_) => return Err(invalid("the JWKS member \"keys\" is not an array".into())),
@@ -254,7 +289,9 @@ impl KeySet {
         let mut skipped_total = 0usize;
         for (index, entry) in entries.iter().enumerate() {
             let outcome = if set.keys.len() >= MAX_KEYS {
-                Err(format!("more than {MAX_KEYS} usable keys; the rest are ignored"))
+                Err(format!(
+                    "more than {MAX_KEYS} usable keys; the rest are ignored"
+                ))
             } else {
                 match entry {
                     Value::Object(jwk) => Key::from_jwk(jwk),
@@ -267,16 +304,20 @@ impl KeySet {
                     skipped_total += 1;
                     if set.skipped.len() < MAX_SKIP_REASONS {
                         let kid = match entry.get("kid") {
-                            Some(Value::String(k)) => format!(" (kid {:?})", sanitize(k, 64)),
+                            Some(Value::String(k)) => format!(" (kid {})", quote(k, 64)),
                             _ => String::new(),
                         };
-                        set.skipped.push(format!("JWK #{index}{kid} skipped: {reason}"));
+                        set.skipped
+                            .push(format!("JWK #{index}{kid} skipped: {reason}"));
                     }
                 }
             }
         }
         if skipped_total > set.skipped.len() {
-            set.skipped.push(format!("… and {} more skipped JWKs", skipped_total - set.skipped.len()));
+            set.skipped.push(format!(
+                "… and {} more skipped JWKs",
+                skipped_total - set.skipped.len()
+            ));
         }
         Ok(set)
     }
@@ -304,8 +345,16 @@ impl KeySet {
     /// kid is exactly `kid` (a JWKS may list several, e.g. one per algorithm), or without
     /// `kid` the single usable key if there is exactly one.
     pub fn candidates<'a, 'b>(&'a self, kid: Option<&'b str>) -> Candidates<'a, 'b> {
-        let sole = if kid.is_none() && self.keys.len() == 1 { self.keys.first() } else { None };
-        Candidates { keys: self.keys.iter(), kid, sole }
+        let sole = if kid.is_none() && self.keys.len() == 1 {
+            self.keys.first()
+        } else {
+            None
+        };
+        Candidates {
+            keys: self.keys.iter(),
+            kid,
+            sole,
+        }
     }
 
     pub fn contains_kid(&self, kid: &str) -> bool {
@@ -368,7 +417,11 @@ mod tests {
         assert!(r.permits(Algorithm::RS256));
         assert!(!r.permits(Algorithm::PS256), "JWK alg pins the algorithm");
         let ec = ks.select(Some("ec")).unwrap();
-        assert!(ec.permits(Algorithm::ES256) && !ec.permits(Algorithm::ES384) && !ec.permits(Algorithm::RS256));
+        assert!(
+            ec.permits(Algorithm::ES256)
+                && !ec.permits(Algorithm::ES384)
+                && !ec.permits(Algorithm::RS256)
+        );
         let ed = ks.select(Some("ed")).unwrap();
         assert!(ed.permits(Algorithm::EdDSA) && !ed.permits(Algorithm::ES256));
     }
@@ -386,36 +439,70 @@ mod tests {
     #[test]
     fn unusable_keys_are_skipped_with_reasons() {
         let weak_n = b64::encode(&[0xc1u8; 128]);
-        let ks = set(&format!(
-            r#"{},{},{},{{"kty":"oct","k":"c2VjcmV0","kid":"o"}},{{"kty":"XYZ"}},{{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}},
-               {{"kty":"OKP","crv":"X25519","x":"{ED_X}"}},{},{},{},{},{},{},7,{}"#,
+        let entries = [
             rsa(r#","use":"enc""#),
             format!(r#"{{"kty":"RSA","n":"{weak_n}","e":"AQAB"}}"#),
             rsa(r#","alg":"ES256""#),
+            r#"{"kty":"oct","k":"c2VjcmV0","kid":"o"}"#.into(),
+            r#"{"kty":"XYZ"}"#.into(),
+            r#"{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}"#.into(),
+            format!(r#"{{"kty":"OKP","crv":"X25519","x":"{ED_X}"}}"#),
             rsa(r#","kid":5"#),
             rsa(r#","alg":"HS256""#),
             rsa(r#","key_ops":["encrypt"]"#),
             format!(r#"{{"kty":"RSA","n":"{RSA_N}","e":"AQ"}}"#),
-            r#"{"kty":"RSA","e":"AQAB"}"#.to_string(),
+            r#"{"kty":"RSA","e":"AQAB"}"#.into(),
             format!(r#"{{"kty":"EC","crv":"P-256","x":"{EC_X}","y":"{EC_X}"}}"#),
+            "7".into(),
             rsa(r#","key_ops":["verify"],"use":"sig""#),
-        ));
+        ];
+        let ks = set(&entries.join(","));
         assert_eq!(ks.len(), 1, "{:#?}", ks.skipped);
         assert_eq!(ks.skipped.len(), 14);
         let all = ks.skipped.join("\n");
-        for needle in ["not \"sig\"", "2048", "oct", "unsupported kty", "P-521", "X25519", "does not fit", "kid is not a string", "HS256", "verify", "exponent", "n is missing", "EC point", "not a JSON object"] {
+        for needle in [
+            "not \"sig\"",
+            "2048",
+            "oct",
+            "unsupported kty",
+            "P-521",
+            "X25519",
+            "does not fit",
+            "kid is not a string",
+            "HS256",
+            "verify",
+            "exponent",
+            "n is missing",
+            "EC point",
+            "not a JSON object",
+        ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
     }
 
     #[test]
     fn document_level_errors() {
-        for doc in [&b"[]"[..], b"{}", br#"{"keys":{}}"#, b"{\"keys\":[] ", br#"{"keys":[],"keys":[]}"#, b"\xef\xbb\xbf{\"keys\":[]}"] {
+        for doc in [
+            &b"[]"[..],
+            b"{}",
+            br#"{"keys":{}}"#,
+            b"{\"keys\":[] ",
+            br#"{"keys":[],"keys":[]}"#,
+            b"\xef\xbb\xbf{\"keys\":[]}",
+        ] {
             let err = KeySet::parse(doc).unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidKey, "{}", String::from_utf8_lossy(doc));
+            assert_eq!(
+                err.code,
+                ErrorCode::InvalidKey,
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
         }
         let big = format!(r#"{{"keys":[],"pad":"{}"}}"#, "a".repeat(MAX_JWKS_BYTES));
-        assert!(KeySet::parse(big.as_bytes()).unwrap_err().message.contains("bytes"));
+        assert!(KeySet::parse(big.as_bytes())
+            .unwrap_err()
+            .message
+            .contains("bytes"));
         assert!(KeySet::parse(br#"{"keys":[]}"#).unwrap().is_empty());
     }
 
@@ -430,7 +517,11 @@ mod tests {
 
     #[test]
     fn selection_by_kid() {
-        let ks = set(&format!("{},{}", rsa(r#","kid":"a""#), rsa(r#","kid":"b""#)));
+        let ks = set(&format!(
+            "{},{}",
+            rsa(r#","kid":"a""#),
+            rsa(r#","kid":"b""#)
+        ));
         assert_eq!(ks.select(Some("a")).unwrap().kid.as_deref(), Some("a"));
         assert!(ks.select(Some("A")).is_none(), "case-sensitive");
         assert!(ks.select(Some("a\0")).is_none());
@@ -455,7 +546,10 @@ mod tests {
         // Leading zero octets do not change the key.
         let mut n = vec![0u8];
         n.extend(b64::decode(RSA_N.as_bytes()).unwrap());
-        let padded = set(&format!(r#"{{"kty":"RSA","n":"{}","e":"AQAB","kid":"a"}}"#, b64::encode(&n)));
+        let padded = set(&format!(
+            r#"{{"kty":"RSA","n":"{}","e":"AQAB","kid":"a"}}"#,
+            b64::encode(&n)
+        ));
         assert_eq!(padded.keys[0].thumbprint, ta);
     }
 }

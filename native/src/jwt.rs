@@ -8,7 +8,7 @@
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::claims::Claims;
-use crate::error::{sanitize, Error, ErrorCode, Result};
+use crate::error::{quote, sanitize, Error, ErrorCode, Result};
 use crate::json;
 use crate::jwk::{Key, KeySet};
 use serde_json::{Map, Value};
@@ -55,7 +55,11 @@ fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>> {
         return Err(invalid(format!(
             "a JWT has 3 base64url segments separated by '.', this token has {}{}",
             dots + 1,
-            if dots == 4 { " (an encrypted JWE is not accepted)" } else { "" }
+            if dots == 4 {
+                " (an encrypted JWE is not accepted)"
+            } else {
+                ""
+            }
         )));
     }
     let (signing_input, signature) = token
@@ -64,24 +68,38 @@ fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>> {
     let (header, payload) = signing_input
         .split_once('.')
         .ok_or_else(|| invalid("the token has no payload segment".into()))?;
-    Ok(Segments { header, payload, signature, signing_input })
+    Ok(Segments {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
 }
 
 fn decode_segment(name: &str, segment: &str) -> Result<Vec<u8>> {
-    b64::decode(segment.as_bytes()).map_err(|e| invalid(format!("the {name} segment is not strict base64url: {e}")))
+    b64::decode(segment.as_bytes())
+        .map_err(|e| invalid(format!("the {name} segment is not strict base64url: {e}")))
 }
 
 fn decode_object(name: &str, segment: &str) -> Result<Map<String, Value>> {
     let bytes = decode_segment(name, segment)?;
-    json::parse_object(&bytes)
-        .map_err(|e| invalid(format!("the {name} is not a strict JSON object: {}", sanitize(&e, 160))))
+    json::parse_object(&bytes).map_err(|e| {
+        invalid(format!(
+            "the {name} is not a strict JSON object: {}",
+            sanitize(&e, 160)
+        ))
+    })
 }
 
 /// Applies the header policy; returns the algorithm and kid.
-fn check_header(header: &Map<String, Value>, allowed: AlgorithmSet) -> Result<(Algorithm, Option<String>)> {
+fn check_header(
+    header: &Map<String, Value>,
+    allowed: AlgorithmSet,
+) -> Result<(Algorithm, Option<String>)> {
     if header.contains_key("crit") {
         return Err(invalid(
-            "the token header has a crit member; no JWS extension is understood, so it is rejected".into(),
+            "the token header has a crit member; no JWS extension is understood, so it is rejected"
+                .into(),
         ));
     }
     let alg = match header.get("alg") {
@@ -93,37 +111,50 @@ fn check_header(header: &Map<String, Value>, allowed: AlgorithmSet) -> Result<(A
             }
             None if name.len() >= 2 && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("hs")) => {
                 return Err(invalid(format!(
-                    "alg {:?}: HMAC (shared-secret) algorithms are never accepted",
-                    sanitize(name, 16)
+                    "alg {}: HMAC (shared-secret) algorithms are never accepted",
+                    quote(name, 16)
                 )))
             }
             None => {
                 return Err(invalid(format!(
-                    "unsupported alg {:?} (names are case-sensitive; supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)",
-                    sanitize(name, 16)
+                    "unsupported alg {} (names are case-sensitive; supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)",
+                    quote(name, 16)
                 )))
             }
         },
         Some(other) => return Err(invalid(format!("the alg header must be a string, found {}", json::kind(other)))),
     };
     if !allowed.contains(alg) {
-        return Err(invalid(format!("alg {} is not in this client's allowed_algorithms", alg.name())));
+        return Err(invalid(format!(
+            "alg {} is not in this client's allowed_algorithms",
+            alg.name()
+        )));
     }
     match header.get("typ") {
         None => {}
         Some(Value::String(typ)) if ACCEPTED_TYP.iter().any(|t| t.eq_ignore_ascii_case(typ)) => {}
         Some(Value::String(typ)) => {
             return Err(invalid(format!(
-                "typ {:?} is not an access token type (accepted: JWT, at+jwt, application/at+jwt)",
-                sanitize(typ, 32)
+                "typ {} is not an access token type (accepted: JWT, at+jwt, application/at+jwt)",
+                quote(typ, 32)
             )))
         }
-        Some(other) => return Err(invalid(format!("the typ header must be a string, found {}", json::kind(other)))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "the typ header must be a string, found {}",
+                json::kind(other)
+            )))
+        }
     }
     let kid = match header.get("kid") {
         None => None,
         Some(Value::String(kid)) => Some(kid.clone()),
-        Some(other) => return Err(invalid(format!("the kid header must be a string, found {}", json::kind(other)))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "the kid header must be a string, found {}",
+                json::kind(other)
+            )))
+        }
     };
     // jku, x5u, jwk, x5c, x5t, x5t#S256 and cty are deliberately ignored: keys come only from
     // the configured JWKS, never from the token.
@@ -132,7 +163,11 @@ fn check_header(header: &Map<String, Value>, allowed: AlgorithmSet) -> Result<(A
 
 /// Size cap, strict base64url, strict JSON header and payload, header policy (alg known and
 /// in `allowed`, typ, crit, kid a string). Errors carry INVALID_TOKEN.
-pub fn decode<'a>(token: &'a str, max_bytes: usize, allowed: AlgorithmSet) -> Result<DecodedToken<'a>> {
+pub fn decode<'a>(
+    token: &'a str,
+    max_bytes: usize,
+    allowed: AlgorithmSet,
+) -> Result<DecodedToken<'a>> {
     let seg = split(token, max_bytes)?;
     let header = decode_object("header", seg.header)?;
     let (alg, kid) = check_header(&header, allowed)?;
@@ -169,7 +204,7 @@ pub fn verify<'k>(token: &DecodedToken<'_>, keys: &'k KeySet) -> Result<&'k Key>
             return Ok(key);
         }
     }
-    let kid_text = || token.kid.as_deref().map(|k| format!("{:?}", sanitize(k, 64)));
+    let kid_text = || token.kid.as_deref().map(|k| quote(k, 64));
     if !matched {
         let message = match kid_text() {
             Some(kid) => format!("no usable key in the JWKS has kid {kid}"),
@@ -187,11 +222,16 @@ pub fn verify<'k>(token: &DecodedToken<'_>, keys: &'k KeySet) -> Result<&'k Key>
             format!(
                 "alg {} may not be used with the key{} (its key type, curve or JWK alg differs)",
                 token.alg.name(),
-                kid_text().map(|k| format!(" with kid {k}")).unwrap_or_default()
+                kid_text()
+                    .map(|k| format!(" with kid {k}"))
+                    .unwrap_or_default()
             ),
         ));
     }
-    Err(Error::new(ErrorCode::InvalidSignature, format!("the {} signature does not verify", token.alg.name())))
+    Err(Error::new(
+        ErrorCode::InvalidSignature,
+        format!("the {} signature does not verify", token.alg.name()),
+    ))
 }
 
 #[cfg(test)]
@@ -217,7 +257,11 @@ mod tests {
 
     #[test]
     fn decodes_a_well_formed_token() {
-        let t = token(r#"{"alg":"ES256","typ":"at+jwt","kid":"k1","jku":"https://evil/","x5c":["x"],"cty":"JWT"}"#, PAYLOAD, &[7; 64]);
+        let t = token(
+            r#"{"alg":"ES256","typ":"at+jwt","kid":"k1","jku":"https://evil/","x5c":["x"],"cty":"JWT"}"#,
+            PAYLOAD,
+            &[7; 64],
+        );
         let d = decode(&t, 16384, AlgorithmSet::all()).unwrap();
         assert_eq!(d.alg, Algorithm::ES256);
         assert_eq!(d.kid.as_deref(), Some("k1"));
@@ -238,7 +282,16 @@ mod tests {
     #[test]
     fn segment_count() {
         let good = token(r#"{"alg":"RS256"}"#, PAYLOAD, b"s");
-        for bad in ["", ".", "..", "...", "a.b", &format!("{good}."), &format!("{good}.x.y"), &good.replacen('.', "..", 1)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "...",
+            "a.b",
+            &format!("{good}."),
+            &format!("{good}.x.y"),
+            &good.replacen('.', "..", 1),
+        ] {
             assert_eq!(err(bad).code, ErrorCode::InvalidToken, "{bad:?}");
         }
         assert!(err("a.b.c.d.e").message.contains("JWE"));
@@ -274,28 +327,53 @@ mod tests {
         assert!(e(r#"{"alg":"RS256","alg":"RS256"}"#).contains("duplicate"));
         assert!(e(r#"["RS256"]"#).contains("JSON object"));
         for typ in ["JWT", "jwt", "AT+JWT", "application/AT+jwt"] {
-            let t = token(&format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#), PAYLOAD, b"s");
+            let t = token(
+                &format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#),
+                PAYLOAD,
+                b"s",
+            );
             assert!(decode(&t, 16384, AlgorithmSet::all()).is_ok(), "{typ}");
         }
         let t = token(r#"{"alg":"RS512"}"#, PAYLOAD, b"s");
         let only = AlgorithmSet::parse("RS256,ES256").unwrap();
-        assert!(decode(&t, 16384, only).unwrap_err().message.contains("allowed_algorithms"));
+        assert!(decode(&t, 16384, only)
+            .unwrap_err()
+            .message
+            .contains("allowed_algorithms"));
     }
 
     #[test]
     fn payload_must_be_a_strict_object() {
         let h = r#"{"alg":"RS256"}"#;
-        for p in ["[]", "\"x\"", "", "{\"a\":1,\"a\":2}", "\u{feff}{}", "{\"exp\":NaN}"] {
+        for p in [
+            "[]",
+            "\"x\"",
+            "",
+            "{\"a\":1,\"a\":2}",
+            "\u{feff}{}",
+            "{\"exp\":NaN}",
+        ] {
             assert!(err(&token(h, p, b"s")).message.contains("payload"), "{p:?}");
         }
-        let raw = format!("{}.{}.{}", seg(h), b64::encode(b"{\"a\":\"\xff\"}"), b64::encode(b"s"));
+        let raw = format!(
+            "{}.{}.{}",
+            seg(h),
+            b64::encode(b"{\"a\":\"\xff\"}"),
+            b64::encode(b"s")
+        );
         assert!(err(&raw).message.contains("payload"));
     }
 
     #[test]
     fn unverified_claims_skip_the_header_policy() {
         let t = token(r#"{"alg":"none"}"#, PAYLOAD, b"");
-        assert_eq!(decode_unverified_claims(&t, 16384).unwrap().issuer.as_deref(), Some("i"));
+        assert_eq!(
+            decode_unverified_claims(&t, 16384)
+                .unwrap()
+                .issuer
+                .as_deref(),
+            Some("i")
+        );
         assert!(decode_unverified_claims("a.b", 16384).is_err());
         assert!(decode_unverified_claims(&t, 10).is_err());
     }
@@ -309,10 +387,23 @@ mod tests {
             let d = decode(&t, 16384, AlgorithmSet::all()).unwrap();
             verify(&d, &ks).map(|_| ()).unwrap_err()
         };
-        assert_eq!(check(r#"{"alg":"EdDSA","kid":"other"}"#).code, ErrorCode::InvalidKey);
-        assert_eq!(check(r#"{"alg":"ES256","kid":"ed"}"#).code, ErrorCode::InvalidSignature);
-        assert_eq!(check(r#"{"alg":"EdDSA","kid":"ed"}"#).code, ErrorCode::InvalidSignature);
-        assert_eq!(check(r#"{"alg":"EdDSA"}"#).code, ErrorCode::InvalidSignature, "sole key used without kid");
+        assert_eq!(
+            check(r#"{"alg":"EdDSA","kid":"other"}"#).code,
+            ErrorCode::InvalidKey
+        );
+        assert_eq!(
+            check(r#"{"alg":"ES256","kid":"ed"}"#).code,
+            ErrorCode::InvalidSignature
+        );
+        assert_eq!(
+            check(r#"{"alg":"EdDSA","kid":"ed"}"#).code,
+            ErrorCode::InvalidSignature
+        );
+        assert_eq!(
+            check(r#"{"alg":"EdDSA"}"#).code,
+            ErrorCode::InvalidSignature,
+            "sole key used without kid"
+        );
         let empty = KeySet::empty();
         let t = token(r#"{"alg":"EdDSA"}"#, PAYLOAD, &[1; 64]);
         let d = decode(&t, 16384, AlgorithmSet::all()).unwrap();

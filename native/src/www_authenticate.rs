@@ -34,7 +34,9 @@ pub fn render(
     let mut out = String::from("Bearer");
     let mut first = true;
     for (name, value) in params {
-        let Some(value) = value.filter(|v| !v.is_empty()) else { continue };
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
         check_value(name, value)?;
         if name == "error" {
             check_error_code(value)?;
@@ -97,7 +99,10 @@ mod tests {
     #[test]
     fn no_params_is_bare_bearer() {
         assert_eq!(render(None, None, None, None, None).unwrap(), "Bearer");
-        assert_eq!(render(Some(""), Some(""), None, Some(""), Some("")).unwrap(), "Bearer");
+        assert_eq!(
+            render(Some(""), Some(""), None, Some(""), Some("")).unwrap(),
+            "Bearer"
+        );
     }
 
     #[test]
@@ -135,7 +140,13 @@ mod tests {
 
     #[test]
     fn control_characters_rejected() {
-        for bad in ["a\r\nSet-Cookie: x=1", "a\nb", "\0", "tab\there", "del\u{7f}"] {
+        for bad in [
+            "a\r\nSet-Cookie: x=1",
+            "a\nb",
+            "\0",
+            "tab\there",
+            "del\u{7f}",
+        ] {
             let err = render(Some(bad), None, None, None, None).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidParameter);
             assert!(err.message.contains("realm"));
@@ -144,7 +155,10 @@ mod tests {
             assert!(render(None, None, Some(bad), None, None).is_err());
         }
         // Non-ASCII text that is not a control character is kept.
-        assert_eq!(render(None, None, None, None, Some("jeton expiré")).unwrap(), "Bearer error_description=\"jeton expiré\"");
+        assert_eq!(
+            render(None, None, None, None, Some("jeton expiré")).unwrap(),
+            "Bearer error_description=\"jeton expiré\""
+        );
     }
 
     #[test]
@@ -159,10 +173,15 @@ mod tests {
 
     #[test]
     fn error_must_be_a_token() {
-        for good in ["invalid_token", "invalid_request", "insufficient_scope", "custom!code"] {
+        for good in [
+            "invalid_token",
+            "invalid_request",
+            "insufficient_scope",
+            "custom!code",
+        ] {
             assert!(render(None, None, None, Some(good), None).is_ok(), "{good}");
         }
-        for bad in ["invalid token", "a\"b", "a\\b", "é", "x,y=\"z\"" ] {
+        for bad in ["invalid token", "a\"b", "a\\b", "é", "x,y=\"z\""] {
             let err = render(None, None, None, Some(bad), None).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidParameter, "{bad}");
         }
