@@ -6,7 +6,9 @@
 //! - An entry is trusted only under the key-set generation that verified it: when the usable
 //!   keys change (rotation, a key dropped), older entries die on their next lookup.
 //! - An entry also records the header `alg`, re-checked against the client's current
-//!   `allowed_algorithms`, and dies once its `exp` has passed.
+//!   `allowed_algorithms`. Its claims are re-checked on every hit (exp/nbf/iat, audience,
+//!   scopes); an entry whose token expired is removed then, or when its shard is full and
+//!   the system clock says `exp` has passed.
 //! - Bounded: `capacity` entries in total, spread over independent shards (a small `Mutex`
 //!   each, so concurrent validations rarely meet); a full shard first drops dead entries,
 //!   then an arbitrary one.
@@ -80,18 +82,27 @@ impl TokenCache {
     }
 
     /// The claims of `token` if it was verified under key-set `generation` with an algorithm
-    /// still in `allowed` and has not expired; stale entries are removed.
+    /// still in `allowed`; such stale entries are removed. Time claims are not judged here:
+    /// the caller re-checks them on every hit (with its own clock and skew) and calls
+    /// [`TokenCache::remove`] when the token has expired.
     pub fn get(&self, token: &str, generation: u64, allowed: AlgorithmSet) -> Option<Arc<Claims>> {
         if self.capacity() == 0 {
             return None;
         }
         let mut map = lock(self.shard(token));
         let entry = map.get(token)?;
-        if entry.generation == generation && allowed.contains(entry.alg) && entry.expires_at > unix_now() {
+        if entry.generation == generation && allowed.contains(entry.alg) {
             return Some(entry.claims.clone());
         }
         map.remove(token);
         None
+    }
+
+    /// Forgets `token` (its cached claims failed a re-check, e.g. it expired).
+    pub fn remove(&self, token: &str) {
+        if self.capacity() > 0 {
+            lock(self.shard(token)).remove(token);
+        }
     }
 
     /// Remembers a token that passed every check.
@@ -174,10 +185,23 @@ mod tests {
     }
 
     #[test]
-    fn expired_entries_die() {
+    fn removed_entries_are_gone() {
         let cache = TokenCache::new(100);
         cache.insert("old", claims(unix_now() - 1.0), 1, Algorithm::EdDSA);
+        assert!(cache.get("old", 1, AlgorithmSet::all()).is_some(), "the caller judges time claims");
+        cache.remove("old");
         assert!(cache.get("old", 1, AlgorithmSet::all()).is_none());
+    }
+
+    #[test]
+    fn a_full_shard_drops_expired_entries_first() {
+        let cache = TokenCache::new(SHARDS * 2); // two entries per shard
+        cache.insert("x-aaaaaaaa", claims(unix_now() - 1.0), 1, Algorithm::EdDSA);
+        cache.insert("y-aaaaaaaa", claims(later()), 1, Algorithm::EdDSA);
+        cache.insert("z-aaaaaaaa", claims(later()), 1, Algorithm::EdDSA); // same shard (same tail)
+        assert!(cache.get("x-aaaaaaaa", 1, AlgorithmSet::all()).is_none());
+        assert!(cache.get("y-aaaaaaaa", 1, AlgorithmSet::all()).is_some());
+        assert!(cache.get("z-aaaaaaaa", 1, AlgorithmSet::all()).is_some());
     }
 
     #[test]

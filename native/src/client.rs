@@ -202,7 +202,12 @@ impl Client {
         let now = options.now();
         if let Some(generation) = self.store.current_generation() {
             if let Some(claims) = self.cache.get(token, generation, hot.allowed) {
-                claims::check(&claims, &requirements, now)?;
+                if let Err(e) = claims::check(&claims, &requirements, now) {
+                    if e.code == ErrorCode::ExpiredToken {
+                        self.cache.remove(token);
+                    }
+                    return Err(e);
+                }
                 return Ok(claims);
             }
         }
