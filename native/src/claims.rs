@@ -1,7 +1,12 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
-//! INTERFACE STUB — implemented by the JOSE-core work; signatures are the contract.
 
-use crate::error::Result;
+use crate::error::{quote, sanitize, Error, ErrorCode, Result};
+use serde_json::{Map, Value};
+
+/// How many characters of a claim value an error message may quote.
+const QUOTE_CHARS: usize = 128;
+/// How many missing scopes an error message names.
+const MAX_NAMED_SCOPES: usize = 8;
 
 /// The payload of a token, parsed once.
 #[derive(Clone, Debug)]
@@ -19,12 +24,64 @@ pub struct Claims {
     pub scopes: Vec<String>,
 }
 
+fn string_claim(raw: &Map<String, Value>, name: &str) -> Option<String> {
+    raw.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn number_claim(raw: &Map<String, Value>, name: &str) -> Option<f64> {
+    raw.get(name)
+        .and_then(Value::as_f64)
+        .filter(|v| v.is_finite())
+}
+
+/// `aud` as a list, or None when it is neither a string nor an array of strings.
+fn audience_list(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => None,
+    }
+}
+
+/// Scopes granted by `scope` and `scp`. `scope` counts only as a string; `scp` as a string or
+/// as an array made only of strings. Anything else grants nothing.
+fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: &str| {
+        if !s.is_empty() && !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    };
+    if let Some(Value::String(s)) = raw.get("scope") {
+        s.split(' ').for_each(&mut add);
+    }
+    match raw.get("scp") {
+        Some(Value::String(s)) => s.split(' ').for_each(&mut add),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).for_each(&mut add);
+        }
+        _ => {}
+    }
+    out
+}
+
 impl Claims {
     /// Builds the typed view of a payload object. Type errors of registered claims are kept
     /// for `check` to report (this never fails for a JSON object).
     pub fn from_map(raw: serde_json::Map<String, serde_json::Value>) -> Claims {
-        let _ = raw;
-        todo!()
+        Claims {
+            subject: string_claim(&raw, "sub"),
+            issuer: string_claim(&raw, "iss"),
+            audience: raw.get("aud").and_then(audience_list).unwrap_or_default(),
+            expiration: number_claim(&raw, "exp"),
+            not_before: number_claim(&raw, "nbf"),
+            issued_at: number_claim(&raw, "iat"),
+            scopes: granted_scopes(&raw),
+            raw,
+        }
     }
 
     /// The payload as compact JSON.
@@ -43,10 +100,433 @@ pub struct Requirements {
     pub clock_skew: i64,
 }
 
+fn invalid_token(message: String) -> Error {
+    Error::new(ErrorCode::InvalidToken, message)
+}
+
+/// A time claim: None when absent, Err when present but not a finite JSON number.
+fn time_claim(raw: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
+    match raw.get(name) {
+        None => Ok(None),
+        Some(v) => match v.as_f64().filter(|f| v.is_number() && f.is_finite()) {
+            Some(f) => Ok(Some(f)),
+            None => Err(invalid_token(format!(
+                "the {name} claim must be a JSON number (seconds since the epoch), found {}",
+                crate::json::kind(v)
+            ))),
+        },
+    }
+}
+
+/// Formats a time value for messages without echoing arbitrary precision.
+fn show_time(t: f64) -> String {
+    if t.fract() == 0.0 && t.abs() < 1e18 {
+        format!("{}", t as i64)
+    } else {
+        format!("{t:.3}")
+    }
+}
+
 /// Checks exp/nbf/iat (with skew both ways) at `now` (Unix seconds), iss, aud, scopes, in this
 /// order: INVALID_TOKEN for missing/ill-typed claims, EXPIRED_TOKEN, INVALID_ISSUER (message
 /// names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE (names the missing scopes).
 pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
-    let _ = (claims, req, now);
-    todo!()
+    let raw = &claims.raw;
+    // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
+    let now_f = now as f64;
+    let skew = req.clock_skew.max(0) as f64;
+
+    // exp: required; valid iff now < exp + skew.
+    let exp = time_claim(raw, "exp")?.ok_or_else(|| {
+        invalid_token("the token has no exp claim; access tokens must expire".into())
+    })?;
+    if now_f >= exp + skew {
+        return Err(Error::new(
+            ErrorCode::ExpiredToken,
+            format!(
+                "the token expired at {} (now {now}, clock skew {}s); get a new token",
+                show_time(exp),
+                req.clock_skew.max(0)
+            ),
+        ));
+    }
+    // nbf: optional; valid iff nbf <= now + skew.
+    if let Some(nbf) = time_claim(raw, "nbf")? {
+        if nbf > now_f + skew {
+            return Err(invalid_token(format!(
+                "the token is not yet valid (nbf {} is after now {now} + clock skew {}s)",
+                show_time(nbf),
+                req.clock_skew.max(0)
+            )));
+        }
+    }
+    // iat: optional; invalid if issued in the future beyond the skew.
+    if let Some(iat) = time_claim(raw, "iat")? {
+        if iat > now_f + skew {
+            return Err(invalid_token(format!(
+                "the token was issued in the future (iat {} is after now {now} + clock skew {}s)",
+                show_time(iat),
+                req.clock_skew.max(0)
+            )));
+        }
+    }
+
+    // iss: required string, byte-for-byte equal.
+    match raw.get("iss") {
+        None => return Err(invalid_token("the token has no iss claim".into())),
+        Some(Value::String(iss)) => {
+            if *iss != req.issuer {
+                return Err(Error::new(
+                    ErrorCode::InvalidIssuer,
+                    format!(
+                        "issuer mismatch: expected {}, got {}",
+                        quote(&req.issuer, QUOTE_CHARS),
+                        quote(iss, QUOTE_CHARS)
+                    ),
+                ));
+            }
+        }
+        Some(other) => {
+            return Err(invalid_token(format!(
+                "the iss claim must be a string, found {}",
+                crate::json::kind(other)
+            )))
+        }
+    }
+
+    // aud: required, a string or a non-empty array of strings; must contain the audience.
+    let audiences = match raw.get("aud") {
+        None => return Err(invalid_token("the token has no aud claim".into())),
+        Some(v) => audience_list(v).ok_or_else(|| {
+            invalid_token(format!(
+                "the aud claim must be a string or an array of strings, found {}",
+                crate::json::kind(v)
+            ))
+        })?,
+    };
+    if audiences.is_empty() {
+        return Err(invalid_token("the aud claim is an empty array".into()));
+    }
+    if let Some(expected) = req.audience.as_deref() {
+        if !audiences.iter().any(|a| a == expected) {
+            return Err(Error::new(
+                ErrorCode::InvalidAudience,
+                format!(
+                    "the token is not for this audience: expected {} in aud ({} value(s), first {})",
+                    quote(expected, QUOTE_CHARS),
+                    audiences.len(),
+                    quote(audiences.first().map_or("", String::as_str), QUOTE_CHARS / 2)
+                ),
+            ));
+        }
+    }
+
+    // scopes: every required scope granted exactly.
+    let missing: Vec<&str> = req
+        .scopes
+        .iter()
+        .filter(|s| !s.is_empty() && !claims.scopes.iter().any(|g| g == *s))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        let mut named: Vec<String> = missing
+            .iter()
+            .take(MAX_NAMED_SCOPES)
+            .map(|s| sanitize(s, 48))
+            .collect();
+        if missing.len() > MAX_NAMED_SCOPES {
+            named.push(format!("and {} more", missing.len() - MAX_NAMED_SCOPES));
+        }
+        return Err(Error::new(
+            ErrorCode::InsufficientScope,
+            format!(
+                "the token lacks the required scope(s): {}",
+                named.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_767_225_600;
+    const ISS: &str = "https://auth.example.com/";
+    const AUD: &str = "https://mcp.example.com";
+
+    fn claims(v: Value) -> Claims {
+        match v {
+            Value::Object(m) => Claims::from_map(m),
+            _ => panic!("test payload must be an object"),
+        }
+    }
+
+    fn base() -> Value {
+        json!({"iss": ISS, "aud": AUD, "exp": NOW + 600, "iat": NOW - 10, "nbf": NOW - 10,
+               "sub": "u1", "scope": "mcp:read mcp:write"})
+    }
+
+    fn with(k: &str, v: Value) -> Claims {
+        let mut b = base();
+        b[k] = v;
+        claims(b)
+    }
+
+    fn without(k: &str) -> Claims {
+        let mut b = base();
+        b.as_object_mut().unwrap().remove(k);
+        claims(b)
+    }
+
+    fn req() -> Requirements {
+        Requirements {
+            issuer: ISS.into(),
+            audience: Some(AUD.into()),
+            scopes: vec!["mcp:read".into()],
+            clock_skew: 60,
+        }
+    }
+
+    fn code(c: &Claims, r: &Requirements) -> Option<ErrorCode> {
+        check(c, r, NOW).err().map(|e| e.code)
+    }
+
+    #[test]
+    fn typed_view() {
+        let c = claims(
+            json!({"sub": "s", "iss": "i", "aud": ["a", "b"], "exp": 5.5, "nbf": 1, "iat": 2,
+                              "scope": "x y x", "scp": ["y", "z"]}),
+        );
+        assert_eq!(c.subject.as_deref(), Some("s"));
+        assert_eq!(c.issuer.as_deref(), Some("i"));
+        assert_eq!(c.audience, vec!["a", "b"]);
+        assert_eq!(
+            (c.expiration, c.not_before, c.issued_at),
+            (Some(5.5), Some(1.0), Some(2.0))
+        );
+        assert_eq!(c.scopes, vec!["x", "y", "z"]);
+        let ill =
+            claims(json!({"sub": 1, "aud": ["a", 1], "exp": "5", "scope": ["x"], "scp": "p  q"}));
+        assert_eq!(
+            (ill.subject, ill.audience.len(), ill.expiration),
+            (None, 0, None)
+        );
+        assert_eq!(ill.scopes, vec!["p", "q"]);
+        assert_eq!(
+            claims(json!({"scp": ["a", 1]})).scopes,
+            Vec::<String>::new()
+        );
+        assert!(c.to_json().starts_with('{'));
+    }
+
+    #[test]
+    fn valid_token_passes() {
+        assert_eq!(code(&claims(base()), &req()), None);
+        assert_eq!(code(&without("nbf"), &req()), None);
+        assert_eq!(code(&without("iat"), &req()), None);
+        assert_eq!(
+            code(
+                &with("exp", json!(NOW as f64 + 0.5)),
+                &Requirements {
+                    clock_skew: 0,
+                    ..req()
+                }
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn exp_rules() {
+        let zero = Requirements {
+            clock_skew: 0,
+            ..req()
+        };
+        assert_eq!(code(&without("exp"), &req()), Some(ErrorCode::InvalidToken));
+        for bad in [
+            json!("1767229200"),
+            json!(true),
+            json!(null),
+            json!([1]),
+            json!({}),
+        ] {
+            assert_eq!(
+                code(&with("exp", bad), &req()),
+                Some(ErrorCode::InvalidToken)
+            );
+        }
+        assert_eq!(
+            code(&with("exp", json!(NOW)), &zero),
+            Some(ErrorCode::ExpiredToken),
+            "now == exp"
+        );
+        assert_eq!(code(&with("exp", json!(NOW + 1)), &zero), None);
+        assert_eq!(
+            code(&with("exp", json!(NOW - 30)), &req()),
+            None,
+            "within skew"
+        );
+        assert_eq!(
+            code(&with("exp", json!(NOW - 60)), &req()),
+            Some(ErrorCode::ExpiredToken),
+            "at skew edge"
+        );
+        let e = check(&with("exp", json!(NOW - 3600)), &req(), NOW).unwrap_err();
+        assert!(e.message.contains("expired at 1767222000"), "{}", e.message);
+    }
+
+    #[test]
+    fn nbf_and_iat_rules() {
+        assert_eq!(
+            code(&with("nbf", json!(NOW + 60)), &req()),
+            None,
+            "nbf == now + skew"
+        );
+        let e = check(&with("nbf", json!(NOW + 61)), &req(), NOW).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidToken);
+        assert!(e.message.contains("not yet valid"));
+        assert_eq!(
+            code(&with("nbf", json!("0")), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(code(&with("iat", json!(NOW + 60)), &req()), None);
+        assert_eq!(
+            code(&with("iat", json!(NOW + 61)), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("iat", json!("0")), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(code(&with("iat", json!(1.5)), &req()), None);
+    }
+
+    #[test]
+    fn issuer_rules() {
+        assert_eq!(code(&without("iss"), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("iss", json!(["x"])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        let e = check(&with("iss", json!("https://auth.example.com")), &req(), NOW).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidIssuer);
+        assert!(
+            e.message.contains("\"https://auth.example.com/\"")
+                && e.message.contains("\"https://auth.example.com\"")
+        );
+        // Attacker-sized, control-laden issuers are bounded and sanitized.
+        let long = format!("evil\n{}", "x".repeat(10_000));
+        let e = check(&with("iss", json!(long)), &req(), NOW).unwrap_err();
+        assert!(
+            e.message.len() < 400 && !e.message.contains('\n'),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn audience_rules() {
+        assert_eq!(code(&without("aud"), &req()), Some(ErrorCode::InvalidToken));
+        assert_eq!(
+            code(&with("aud", json!([AUD, 1])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("aud", json!(7)), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            code(&with("aud", json!([])), &req()),
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(code(&with("aud", json!(["other", AUD])), &req()), None);
+        assert_eq!(
+            code(&with("aud", json!(["other"])), &req()),
+            Some(ErrorCode::InvalidAudience)
+        );
+        assert_eq!(
+            code(&with("aud", json!("https://mcp.example.com/")), &req()),
+            Some(ErrorCode::InvalidAudience)
+        );
+        let no_aud_check = Requirements {
+            audience: None,
+            ..req()
+        };
+        assert_eq!(code(&with("aud", json!("anything")), &no_aud_check), None);
+        assert_eq!(
+            code(&without("aud"), &no_aud_check),
+            Some(ErrorCode::InvalidToken)
+        );
+    }
+
+    #[test]
+    fn scope_rules() {
+        let need = |s: &[&str]| Requirements {
+            scopes: s.iter().map(|x| x.to_string()).collect(),
+            ..req()
+        };
+        assert_eq!(
+            code(&claims(base()), &need(&["mcp:read", "mcp:write"])),
+            None
+        );
+        let e = check(&claims(base()), &need(&["mcp:admin", "mcp:read", "x"]), NOW).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InsufficientScope);
+        assert!(e.message.contains("mcp:admin, x"), "{}", e.message);
+        assert_eq!(
+            code(&without("scope"), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope)
+        );
+        assert_eq!(code(&without("scope"), &need(&[])), None);
+        assert_eq!(
+            code(&with("scope", json!(["mcp:read"])), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope)
+        );
+        assert_eq!(
+            code(
+                &with("scope", json!("mcp:read,mcp:write")),
+                &need(&["mcp:read"])
+            ),
+            Some(ErrorCode::InsufficientScope)
+        );
+        assert_eq!(
+            code(&with("scope", json!("mcp")), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope),
+            "no prefix match"
+        );
+        assert_eq!(
+            code(&with("scope", json!("MCP:READ")), &need(&["mcp:read"])),
+            Some(ErrorCode::InsufficientScope),
+            "exact case"
+        );
+        let scp = claims(
+            json!({"iss": ISS, "aud": AUD, "exp": NOW + 60, "scp": ["mcp:read", "mcp:admin"]}),
+        );
+        assert_eq!(code(&scp, &need(&["mcp:admin"])), None);
+        let many: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
+        let e = check(
+            &claims(base()),
+            &Requirements {
+                scopes: many,
+                ..req()
+            },
+            NOW,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("and 42 more") && e.message.len() < 300,
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn check_order_time_before_issuer() {
+        let mut b = base();
+        b["exp"] = json!(NOW - 3600);
+        b["iss"] = json!("other");
+        assert_eq!(code(&claims(b), &req()), Some(ErrorCode::ExpiredToken));
+    }
 }

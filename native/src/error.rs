@@ -33,7 +33,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -46,3 +49,63 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Makes untrusted text safe to put in an error message: at most `max_chars` characters (an
+/// ellipsis marks a cut), control characters (U+0000..U+001F, U+007F..U+009F) escaped as
+/// `\u{..}`. Use it for every value that came from a token, a JWKS or a caller.
+pub fn sanitize(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(2)));
+    for (count, c) in text.chars().enumerate() {
+        if count >= max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Untrusted text as a quoted, escaped literal for an error message: at most `max_chars`
+/// characters (an ellipsis marks a cut), with quotes, backslashes, control and other
+/// non-printable characters escaped (Rust debug escaping).
+pub fn quote(text: &str, max_chars: usize) -> String {
+    let mut cut: String = text.chars().take(max_chars).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_controls_and_bounds_length() {
+        assert_eq!(sanitize("abc", 10), "abc");
+        assert_eq!(sanitize("a\nb\u{7f}\u{0}", 10), "a\\u{a}b\\u{7f}\\u{0}");
+        assert_eq!(sanitize("abcdef", 3), "abc…");
+        assert_eq!(sanitize("ééé", 2), "éé…");
+        assert_eq!(sanitize("", 0), "");
+        assert_eq!(sanitize("x", 0), "…");
+    }
+
+    #[test]
+    fn quote_escapes_and_bounds() {
+        assert_eq!(quote("abc", 10), "\"abc\"");
+        assert_eq!(quote("a\"b\\\0\n", 10), "\"a\\\"b\\\\\\0\\n\"");
+        assert_eq!(quote("abcdef", 3), "\"abc…\"");
+        assert_eq!(quote("\u{202e}x", 5), "\"\\u{202e}x\"");
+    }
+
+    #[test]
+    fn display_names_message_and_code() {
+        let e = Error::new(ErrorCode::InvalidIssuer, "bad issuer");
+        assert_eq!(e.to_string(), "bad issuer (InvalidIssuer)");
+        assert_eq!(ErrorCode::InvalidIssuer as i32, -1003);
+    }
+}

@@ -5,7 +5,23 @@
 //! of C; `panic` + `ffi` hold the unsafe boundary; `capi::*` maps one C concept per file.
 
 pub mod alg;
+pub mod b64;
 pub mod claims;
+pub mod crypto;
 pub mod error;
+pub mod json;
 pub mod jwk;
 pub mod jwt;
+pub mod www_authenticate;
+
+// Key fetching, key store, verified-token cache and the safe client.
+pub mod cache;
+pub mod client;
+pub mod fetch;
+pub mod keystore;
+pub mod options;
+
+// The C ABI: the unsafe boundary (panic + ffi) and one module per exposed concept.
+pub mod capi;
+pub mod ffi;
+pub mod panic;

@@ -1,0 +1,185 @@
+//! Strict base64url (RFC 4648 §5) as JWS compact serialization requires (RFC 7515 §2):
+//! URL-safe alphabet only, no `=` padding, no whitespace, and canonical — the unused bits of the
+//! last character must be zero, so every byte string has exactly one accepted encoding.
+
+/// Why a base64url string was refused. Messages never quote the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum B64Error {
+    /// A character outside `A-Z a-z 0-9 - _` (this includes `=`, `+`, `/` and whitespace).
+    InvalidCharacter { position: usize },
+    /// Length mod 4 == 1 can never encode whole bytes.
+    InvalidLength,
+    /// The last character carries non-zero unused bits (a non-canonical encoding).
+    NonCanonical,
+}
+
+impl std::fmt::Display for B64Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            B64Error::InvalidCharacter { position } => {
+                write!(f, "character at offset {position} is not in the base64url alphabet (no padding or whitespace allowed)")
+            }
+            B64Error::InvalidLength => {
+                f.write_str("length is not a valid unpadded base64url length")
+            }
+            B64Error::NonCanonical => {
+                f.write_str("non-canonical base64url (unused trailing bits are not zero)")
+            }
+        }
+    }
+}
+
+/// The 6-bit value of a base64url character, or None.
+fn sextet(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes strict, unpadded, canonical base64url.
+pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
+    let rem = input.len() % 4;
+    if rem == 1 {
+        return Err(B64Error::InvalidLength);
+    }
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut chunks = input.chunks_exact(4);
+    let mut offset = 0usize;
+    let value = |c: u8, position: usize| sextet(c).ok_or(B64Error::InvalidCharacter { position });
+    for chunk in chunks.by_ref() {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc = (acc << 6) | u32::from(value(c, offset + i)?);
+        }
+        out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+        offset += 4;
+    }
+    let tail = chunks.remainder();
+    let mut acc = 0u32;
+    for (i, &c) in tail.iter().enumerate() {
+        acc = (acc << 6) | u32::from(value(c, offset + i)?);
+    }
+    match tail.len() {
+        0 => {}
+        2 => {
+            // 12 bits: 8 data bits, 4 unused.
+            if acc & 0x0f != 0 {
+                return Err(B64Error::NonCanonical);
+            }
+            out.push((acc >> 4) as u8);
+        }
+        3 => {
+            // 18 bits: 16 data bits, 2 unused.
+            if acc & 0x03 != 0 {
+                return Err(B64Error::NonCanonical);
+            }
+            out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+        }
+        _ => return Err(B64Error::InvalidLength),
+    }
+    Ok(out)
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Encodes as unpadded base64url (used for canonical key forms and tests).
+pub fn encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    let push = |out: &mut String, v: u32| out.push(char::from(ALPHABET[(v & 0x3f) as usize]));
+    let mut chunks = data.chunks_exact(3);
+    for c in chunks.by_ref() {
+        let v = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+        for shift in [18, 12, 6, 0] {
+            push(&mut out, v >> shift);
+        }
+    }
+    match *chunks.remainder() {
+        [a] => {
+            let v = u32::from(a) << 16;
+            push(&mut out, v >> 18);
+            push(&mut out, v >> 12);
+        }
+        [a, b] => {
+            let v = (u32::from(a) << 16) | (u32::from(b) << 8);
+            push(&mut out, v >> 18);
+            push(&mut out, v >> 12);
+            push(&mut out, v >> 6);
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc4648_vectors_round_trip() {
+        // RFC 4648 §10 test vectors, unpadded.
+        let vectors: [(&str, &str); 7] = [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, enc) in vectors {
+            assert_eq!(encode(plain.as_bytes()), enc);
+            assert_eq!(decode(enc.as_bytes()).unwrap(), plain.as_bytes());
+        }
+    }
+
+    #[test]
+    fn url_safe_alphabet_only() {
+        assert_eq!(decode(b"-_8").unwrap(), vec![0xfb, 0xff]);
+        assert!(matches!(
+            decode(b"+/8"),
+            Err(B64Error::InvalidCharacter { position: 0 })
+        ));
+        assert!(matches!(
+            decode(b"ab/8"),
+            Err(B64Error::InvalidCharacter { position: 2 })
+        ));
+    }
+
+    #[test]
+    fn padding_and_whitespace_rejected() {
+        assert!(decode(b"Zg==").is_err());
+        assert!(decode(b"Zm8=").is_err());
+        assert!(decode(b"Zm9v\n").is_err());
+        assert!(decode(b" Zm9v").is_err());
+        assert!(decode(b"Zm 9v").is_err());
+        assert!(decode("Zm9vé".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn impossible_length_rejected() {
+        assert_eq!(decode(b"Z"), Err(B64Error::InvalidLength));
+        assert_eq!(decode(b"Zm9vY"), Err(B64Error::InvalidLength));
+    }
+
+    #[test]
+    fn non_canonical_trailing_bits_rejected() {
+        // "Zg" is canonical for "f"; "Zh" differs only in the unused bits.
+        assert_eq!(decode(b"Zh"), Err(B64Error::NonCanonical));
+        assert_eq!(decode(b"Zm9"), Err(B64Error::NonCanonical));
+        assert_eq!(decode(b"Zm8").unwrap(), b"fo");
+    }
+
+    #[test]
+    fn every_byte_value_round_trips() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        for len in 0..data.len() {
+            let slice = &data[..len];
+            assert_eq!(decode(encode(slice).as_bytes()).unwrap(), slice);
+        }
+    }
+}

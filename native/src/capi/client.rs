@@ -1,0 +1,45 @@
+//! gopher_auth_client_create / destroy / set_option / load_jwks.
+
+use std::ffi::c_char;
+
+use crate::capi::lifecycle::require_initialized;
+use crate::client::Client;
+use crate::ffi_fn;
+use crate::ffi::{handle_ref, into_handle, out_slot, str_arg, take_handle};
+
+/// The opaque `gopher_auth_client_t`.
+pub type GopherAuthClient = Client;
+
+ffi_fn! {
+    fn gopher_auth_client_create(out_client: *mut *mut GopherAuthClient, jwks_uri: *const c_char, issuer: *const c_char) {
+        let out = out_slot(out_client, "out_client")?;
+        *out = std::ptr::null_mut();
+        let jwks_uri = str_arg(jwks_uri, "jwks_uri")?;
+        let issuer = str_arg(issuer, "issuer")?;
+        require_initialized()?;
+        *out = into_handle(Client::new(jwks_uri, issuer)?);
+        Ok(())
+    }
+}
+
+ffi_fn! {
+    /// Stops the background refresh (bounded wait) and frees the client.
+    fn gopher_auth_client_destroy(client: *mut GopherAuthClient) {
+        drop(take_handle(client, "client")?);
+        Ok(())
+    }
+}
+
+ffi_fn! {
+    fn gopher_auth_client_set_option(client: *mut GopherAuthClient, name: *const c_char, value: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.set_option(str_arg(name, "option name")?, str_arg(value, "option value")?)
+    }
+}
+
+ffi_fn! {
+    fn gopher_auth_client_load_jwks(client: *mut GopherAuthClient, jwks_json: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.load_jwks(str_arg(jwks_json, "jwks_json")?)
+    }
+}

@@ -1,0 +1,225 @@
+//! Strict JSON (RFC 8259 as I-JSON, RFC 7493, asks for it) into `serde_json::Value`.
+//!
+//! On top of serde_json's own strictness (UTF-8 checked, no BOM, no NaN/Infinity literals, no
+//! lone surrogate escapes in strings, numbers must be finite, nesting limited to 128 levels,
+//! nothing after the value) this parser rejects duplicate member names at any depth: two
+//! parsers that keep different duplicates could otherwise read different headers or claims
+//! out of the same signed bytes.
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// Parses one JSON document strictly. The error is serde_json's description (line/column, no
+/// quoted input), suitable for a bounded error message.
+pub fn parse(bytes: &[u8]) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+/// Parses a document that must be a JSON object.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+    match parse(bytes)? {
+        Value::Object(map) => Ok(map),
+        other => Err(format!("expected a JSON object, found {}", kind(&other))),
+    }
+}
+
+/// The JSON type name of a value, for error messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A seed that builds a `Value`, refusing duplicate member names.
+#[derive(Clone, Copy)]
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("non-finite number"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictValue)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                // Name the member only by length: it is attacker-controlled.
+                return Err(A::Error::custom(format_args!(
+                    "duplicate member name ({} bytes) in a JSON object",
+                    key.len()
+                )));
+            }
+            let value = access.next_value_seed(StrictValue)?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_documents() {
+        let v = parse(br#" {"a": [1, -2, 3.5, "x", true, false, null, {"b": {}}]} "#).unwrap();
+        assert_eq!(v["a"][2], serde_json::json!(3.5));
+        assert_eq!(v["a"][7]["b"], serde_json::json!({}));
+        assert_eq!(
+            parse(b"18446744073709551615").unwrap(),
+            serde_json::json!(18446744073709551615u64)
+        );
+    }
+
+    #[test]
+    fn duplicate_members_rejected_at_any_depth() {
+        assert!(parse(br#"{"alg":"none","alg":"RS256"}"#)
+            .unwrap_err()
+            .contains("duplicate"));
+        assert!(parse(br#"{"a":{"b":1,"b":1}}"#)
+            .unwrap_err()
+            .contains("duplicate"));
+        assert!(parse(br#"[{"x":1},{"y":[{"z":1,"z":2}]}]"#)
+            .unwrap_err()
+            .contains("duplicate"));
+        // Same name in sibling objects is fine.
+        assert!(parse(br#"[{"x":1},{"x":2}]"#).is_ok());
+    }
+
+    #[test]
+    fn duplicate_detection_uses_decoded_names() {
+        // "\u0061" and "a" are the same member name.
+        assert!(parse(br#"{"a":1,"\u0061":2}"#)
+            .unwrap_err()
+            .contains("duplicate"));
+    }
+
+    #[test]
+    fn bom_rejected() {
+        assert!(parse(b"\xef\xbb\xbf{}").is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_rejected() {
+        assert!(parse(b"{\"a\":\"\xff\"}").is_err());
+        // Overlong encoding of '/'.
+        assert!(parse(b"{\"a\":\"\xc0\xaf\"}").is_err());
+        // UTF-8 encoded surrogate (CESU-8 style).
+        assert!(parse(b"{\"a\":\"\xed\xa0\x80\"}").is_err());
+    }
+
+    #[test]
+    fn nan_and_infinity_rejected() {
+        for doc in [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            r#"{"exp":NaN}"#,
+            r#"{"exp":Infinity}"#,
+        ] {
+            assert!(parse(doc.as_bytes()).is_err(), "{doc}");
+        }
+        // Out-of-range numbers do not become infinities.
+        assert!(parse(b"1e400").is_err());
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_rejected() {
+        assert!(parse(br#""\ud800""#).is_err());
+        assert!(parse(br#""\udc00""#).is_err());
+        assert!(parse(br#"{"\ud800":1}"#).is_err());
+        assert!(parse(br#""\ud800\u0041""#).is_err());
+        // A proper pair is fine.
+        assert_eq!(
+            parse(br#""\ud83d\ude00""#).unwrap(),
+            serde_json::json!("😀")
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(ok.as_bytes()).is_ok());
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(deep.as_bytes()).is_err());
+        let deep_obj = "{\"a\":".repeat(10_000);
+        assert!(parse(deep_obj.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn trailing_content_and_garbage_rejected() {
+        assert!(parse(b"{} {}").is_err());
+        assert!(parse(b"{},").is_err());
+        assert!(parse(b"").is_err());
+        assert!(parse(b"{'a':1}").is_err());
+        assert!(parse(b"{\"a\":1,}").is_err());
+    }
+
+    #[test]
+    fn parse_object_requires_an_object() {
+        assert!(parse_object(b"{}").is_ok());
+        assert!(parse_object(b"[]").unwrap_err().contains("an array"));
+        assert!(parse_object(b"\"x\"").unwrap_err().contains("a string"));
+    }
+}
