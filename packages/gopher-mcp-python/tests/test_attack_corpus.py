@@ -40,8 +40,12 @@ def expand_token(token: str | dict[str, Any]) -> str:
     return "".join(parts)
 
 
-CORPUS = load_corpus()
-CASES = CORPUS["cases"]
+if CORPUS_PATH.is_file():
+    CORPUS = load_corpus()
+    CASES = CORPUS["cases"]
+else:  # fail loudly (one failing case), never skip
+    CORPUS = {"policy": {"allowed_algs": []}, "jwks": {"keys": []}}
+    CASES = [{"name": "corpus-missing", "required_checks": {"issuer": "x"}}]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +54,9 @@ def clients(native_library: Any) -> Iterator[dict[str, GopherAuthClient]]:
     created: dict[str, GopherAuthClient] = {}
     for issuer in {case["required_checks"]["issuer"] for case in CASES}:
         client = GopherAuthClient("", issuer)
-        client.set_option("allowed_algorithms", CORPUS["policy"]["allowed_algs"])
-        client.load_jwks(CORPUS["jwks"])
+        if CASES[0]["name"] != "corpus-missing":
+            client.set_option("allowed_algorithms", CORPUS["policy"]["allowed_algs"])
+            client.load_jwks(CORPUS["jwks"])
         created[issuer] = client
     yield created
     for client in created.values():
@@ -59,6 +64,7 @@ def clients(native_library: Any) -> Iterator[dict[str, GopherAuthClient]]:
 
 
 def test_corpus_is_complete() -> None:
+    assert CORPUS_PATH.is_file(), f"the attack corpus is missing: {CORPUS_PATH}"
     assert len(CASES) >= 114
     assert len({case["name"] for case in CASES}) == len(CASES)
     assert {case["expected"] for case in CASES} == {"valid", "invalid"}
@@ -66,6 +72,8 @@ def test_corpus_is_complete() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_corpus_case(clients: dict[str, GopherAuthClient], case: dict[str, Any]) -> None:
+    if "token" not in case:
+        pytest.fail(f"the attack corpus is missing: {CORPUS_PATH}")
     token = expand_token(case["token"])
     encoded = token.encode("utf-8")
     assert len(encoded) == case["token_len"]

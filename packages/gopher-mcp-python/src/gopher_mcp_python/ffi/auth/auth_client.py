@@ -288,7 +288,7 @@ class GopherAuthClient:
         _decoded.remember(data, fields)
         return _VALID, fields.to_payload()
 
-    def extract_payload(self, token: str) -> TokenPayload:
+    def extract_payload(self, token: str | bytes) -> TokenPayload:
         """DIAGNOSTICS ONLY: decode ``token``'s claims WITHOUT verifying anything.
 
         No signature, issuer, audience, time or scope check is made: anyone can forge a token
