@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -66,6 +67,29 @@ def _host_platform_module() -> str:
     return str(plat.import_name)
 
 
+def _token_verdicts(
+    g: Any, key: rsa.RSAPrivateKey, token: str, forged: str, failures: list[str]
+) -> int:
+    """Validate the good, forged and wrong-audience tokens; append wrong verdicts to failures."""
+    with g.GopherAuthClient("https://idp.verify-install.invalid/jwks", ISSUER) as client:
+        client.load_jwks(jwks_for(key, "k1"))
+        cases = [
+            ("valid RS256 token", token, AUDIENCE, True, int(g.GopherAuthError.SUCCESS)),
+            ("forged signature", forged, AUDIENCE, False, int(g.GopherAuthError.INVALID_SIGNATURE)),
+            ("other audience", token, "https://other.invalid/mcp", False,
+             int(g.GopherAuthError.INVALID_AUDIENCE)),
+        ]
+        for label, candidate, audience, valid, code in cases:
+            with g.GopherValidationOptions() as options:
+                options.set_audience(audience)
+                result = client.validate_token(candidate, options)
+            if (result.valid, int(result.error_code)) != (valid, code):
+                failures.append(
+                    f"{label}: got valid={result.valid} code={result.error_code} "
+                    f"({result.error_message}), expected valid={valid} code={code}")
+    return len(cases)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--expect-version",
@@ -105,28 +129,18 @@ def main() -> int:
               "exp": now + 300, "scope": "mcp:read"}
     token = mint_rs256(key, "k1", claims)
     forged = token[: token.rindex(".") + 1] + _b64(b"\0" * 256)
-    with g.GopherAuthClient("https://idp.verify-install.invalid/jwks", ISSUER) as client:
-        client.load_jwks(jwks_for(key, "k1"))
-        cases = [
-            ("valid RS256 token", token, AUDIENCE, True, int(g.GopherAuthError.SUCCESS)),
-            ("forged signature", forged, AUDIENCE, False, int(g.GopherAuthError.INVALID_SIGNATURE)),
-            ("other audience", token, "https://other.invalid/mcp", False,
-             int(g.GopherAuthError.INVALID_AUDIENCE)),
-        ]
-        for label, candidate, audience, valid, code in cases:
-            with g.GopherValidationOptions() as options:
-                options.set_audience(audience)
-                result = client.validate_token(candidate, options)
-            if (result.valid, int(result.error_code)) != (valid, code):
-                failures.append(f"{label}: got valid={result.valid} code={result.error_code} "
-                                f"({result.error_message}), expected valid={valid} code={code}")
+    try:
+        verdicts = _token_verdicts(g, key, token, forged, failures)
+    except g.GopherAuthException as exc:
+        verdicts = 0
+        failures.append(f"token validation raised {type(exc).__name__}: {exc}")
 
     where = f"{sys.version.split()[0]} {info.path}"
     if failures:
         print(f"verify_install FAILED ({where}):", *failures, sep="\n  ", file=sys.stderr)
         return 1
     print(f"verify_install OK ({where}): library {info.version}, ABI {info.abi_version}, "
-          f"{len(checks)} identity checks, {len(cases)} token verdicts")
+          f"{len(checks)} identity checks, {verdicts} token verdicts")
     return 0
 
 
