@@ -318,3 +318,30 @@ def test_a_bad_token_is_401_even_when_a_scope_is_also_missing(
         assert challenge.status == 401
         assert challenge.error == "invalid_token"
         assert 'scope="mcp:admin"' in (challenge.www_authenticate or "")
+
+
+def test_concurrent_requests_never_see_each_others_context(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = {
+        f"user-{i}": mint(
+            rs_key,
+            claims(ISSUER, RESOURCE, sub=f"user-{i}", scope="mcp:admin" if i % 2 else "mcp:read"),
+        )
+        for i in range(8)
+    }
+
+    def worker(subject: str) -> list[tuple[str, tuple[str, ...]]]:
+        seen = []
+        for _ in range(50):
+            context = as_context(authenticator.authenticate(bearer(tokens[subject])))
+            seen.append((context.subject, context.scopes))
+        return seen
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = dict(zip(tokens, pool.map(worker, tokens), strict=True))
+    for subject, seen in results.items():
+        expected_scopes = ("mcp:admin",) if int(subject[5:]) % 2 else ("mcp:read",)
+        assert seen == [(subject, expected_scopes)] * 50
