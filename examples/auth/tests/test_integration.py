@@ -368,3 +368,46 @@ def test_gunicorn_with_several_workers(tmp_path: Path, idp: LoopbackIdp, mint: M
         output = _stop(process)
     assert "Booting worker" in output
     assert output.count("Booting worker") >= 3
+
+
+def test_readme_walkthrough_works_as_printed() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    script = readme.split("### Walkthrough", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    port, idp_port = free_port(), free_port()
+    script = script.replace("127.0.0.1:3001", f"127.0.0.1:{port}").replace(
+        "127.0.0.1:3002", f"127.0.0.1:{idp_port}"
+    )
+    config = Path(__file__).resolve().parents[1] / "server.config"
+    process = _start(
+        [
+            sys.executable,
+            "-m",
+            "py_auth_mcp_server",
+            str(config),
+            "--dev-idp",
+            "--port",
+            str(port),
+            "--dev-idp-port",
+            str(idp_port),
+        ]
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", process)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        _stop(process)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count('"structuredContent":{"city":"Paris"') == 1
+    assert "HTTP/1.1 403 FORBIDDEN" in out
+    assert (
+        f'WWW-Authenticate: Bearer resource_metadata="http://127.0.0.1:{port}/.well-known/'
+        'oauth-protected-resource/mcp", scope="mcp:admin", error="insufficient_scope"'
+    ) in out
+    assert out.count('"structuredContent":{"region":"Paris","alerts"') == 1
