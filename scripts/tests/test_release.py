@@ -67,7 +67,11 @@ def test_bump_changes_every_version_and_check_passes(repo_copy: Path, release: R
     changed = {name for name in after if before.get(name) != after[name]}
     assert {"GOPHER_ORCH_VERSION", "CHANGELOG.md", "native/Cargo.toml", "native/Cargo.lock", CORE} <= changed
     assert {f"packages/native-{n}/pyproject.toml" for n in NATIVE} <= changed
-    for name in changed - {"CHANGELOG.md"}:
+    lock_before = before["native/Cargo.lock"].decode().count(f'version = "{old}"')
+    lock_after = after["native/Cargo.lock"].decode().count(f'version = "{old}"')
+    assert lock_after == lock_before - 1, "bump must change only gopher-orch's entry in Cargo.lock"
+    # (Cargo.lock lists other crates, which may share the old number; its entry is checked above.)
+    for name in changed - {"CHANGELOG.md", "native/Cargo.lock"}:
         assert old not in after[name].decode(), f"{name} still mentions {old}"
 
 
