@@ -147,13 +147,30 @@ def test_bad_params(post: Any, message: dict[str, Any], error: str) -> None:
     }
 
 
-def test_missing_tool_argument_is_a_tool_error(post: Any) -> None:
-    result = post(tool_call("get-weather", {})).get_json()["result"]
+def test_bad_tool_arguments_are_a_tool_error_from_2025_11_25(post: Any) -> None:
+    headers = {"MCP-Protocol-Version": "2025-11-25"}
+    result = post(tool_call("get-weather", {}), **headers).get_json()["result"]
     assert result == {
         "content": [
             {"type": "text", "text": "Invalid arguments for tool get-weather: missing city"}
         ],
         "isError": True,
+    }
+    result = post(tool_call("get-forecast", {"city": "x", "days": 0}), **headers).get_json()
+    assert result["result"] == {
+        "content": [{"type": "text", "text": "Invalid params: 'days' must be an integer 1..7"}],
+        "isError": True,
+    }
+    unknown = post(rpc("tools/call", {"name": "nope"}), **headers).get_json()
+    assert unknown["error"] == {"code": -32602, "message": "Unknown tool: nope"}
+
+
+@pytest.mark.parametrize("version", ["2025-06-18", "2025-03-26", "2024-11-05"])
+def test_bad_tool_arguments_are_invalid_params_before_2025_11_25(post: Any, version: str) -> None:
+    body = post(tool_call("get-weather", {}), **{"MCP-Protocol-Version": version}).get_json()
+    assert body["error"] == {
+        "code": -32602,
+        "message": "Invalid arguments for tool get-weather: missing city",
     }
 
 

@@ -35,6 +35,8 @@ logger = logging.getLogger("py_auth_mcp_server.mcp")
 MessageKind = Literal["request", "notification", "response"]
 Params = dict[str, Any]
 MAX_COMPLETION_VALUES = 100
+#: The first revision that reports invalid tool arguments as ``isError`` results (SEP-1303).
+ARGUMENT_ERRORS_AS_RESULTS = "2025-11-25"
 #: Method family → the server capability that must be advertised for it to exist.
 _CAPABILITY_OF = {
     "tools": "tools",
@@ -114,6 +116,10 @@ def _tool_result(value: Any) -> dict[str, Any]:
     if isinstance(value, dict) and "content" in value:
         return value
     raise TypeError(f"a tool returned {type(value).__name__}; return ToolResult, list or str")
+
+
+def _error_result(text: str) -> dict[str, Any]:
+    return ToolResult([{"type": "text", "text": text}], is_error=True).to_json()
 
 
 class Dispatcher:
@@ -225,17 +231,22 @@ class Dispatcher:
         if tool is None:
             raise McpError(INVALID_PARAMS, f"Unknown tool: {name}")
         missing = [k for k in tool.input_schema.get("required", ()) if k not in arguments]
-        if missing:
-            text = f"Invalid arguments for tool {name}: missing {', '.join(missing)}"
-            return ToolResult([{"type": "text", "text": text}], is_error=True).to_json()
         try:
+            if missing:
+                raise McpError(
+                    INVALID_PARAMS,
+                    f"Invalid arguments for tool {name}: missing {', '.join(missing)}",
+                )
             return _tool_result(tool.handler(arguments, ctx))
-        except McpError:
+        except McpError as exc:
+            # SEP-1303 (2025-11-25): bad tool arguments are a tool error the model can read and
+            # correct; earlier revisions answer them with JSON-RPC -32602.
+            if exc.code == INVALID_PARAMS and ctx.protocol_version >= ARGUMENT_ERRORS_AS_RESULTS:
+                return _error_result(exc.message)
             raise
         except Exception as exc:  # a tool failure is a result the model can see, not a crash
             logger.exception("tool %s failed", name)
-            text = f"Tool {name} failed: {exc}"
-            return ToolResult([{"type": "text", "text": text}], is_error=True).to_json()
+            return _error_result(f"Tool {name} failed: {exc}")
 
     def _read_resource(self, params: Params, ctx: CallContext) -> dict[str, Any]:
         uri = _string(params, "uri")
