@@ -102,3 +102,28 @@ def test_context_does_not_leak_between_requests(app: Flask, rs_key: SigningKey) 
     )
     assert client.get("/open").get_json() == {"auth": False}
     assert current_auth_context() is None
+
+
+def test_check_with_a_body_the_view_already_parsed(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    app = Flask(__name__)
+    auth = FlaskAuth(authenticator)
+
+    @app.post("/mcp")
+    def mcp() -> Response:
+        refusal = auth.check(request.get_json())
+        if refusal is not None:
+            return refusal
+        ctx = current_flask_auth()
+        assert ctx is not None
+        return jsonify(sub=ctx.subject)
+
+    client = app.test_client()
+    token = mint(rs_key, claims(ISSUER, RESOURCE, sub="p", scope="mcp:read"))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/mcp", json=_call("get-forecast"), headers=headers).get_json() == {
+        "sub": "p"
+    }
+    denied = client.post("/mcp", json=_call("get-weather-alerts"), headers=headers)
+    assert denied.status_code == 403

@@ -95,11 +95,15 @@ class OAuthGuard:
             self.authenticator = Authenticator(self.resource)
             self._flask = FlaskAuth(self.authenticator)
 
-    def check(self) -> Response | None:
-        """Authenticate the current request: ``None`` to proceed, else the refusal to send."""
+    def check(self, mcp_request: object) -> Response | None:
+        """Authenticate the current request: ``None`` to proceed, else the refusal to send.
+
+        ``mcp_request`` is the parsed JSON-RPC body (``None`` if it did not parse); the scope
+        policy reads the method and tool name from it.
+        """
         if self._flask is None:
             return None
-        refusal = self._flask.check()
+        refusal = self._flask.check(mcp_request)
         if refusal is None:
             self.jwks.record("ok")
         elif refusal.status_code == 503:

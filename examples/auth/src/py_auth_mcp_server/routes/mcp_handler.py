@@ -8,8 +8,9 @@ get 405: no standalone stream is opened and sessions hold no state. ``initialize
 random ``Mcp-Session-Id``; nothing is stored under it (any gunicorn worker serves any request),
 it only scopes the answers to server→client requests to the session that was asked.
 
-Checks, in order: Host/Origin (403), authentication (401/403/503 from the SDK), Content-Type
-(415), Accept (406), body size (413), JSON (-32700), MCP-Protocol-Version (400), message shape.
+Checks, in order: Host/Origin (403), body size (413), authentication (401/403/503 from the SDK,
+which reads the method and tool name from the parsed body), Content-Type (415), Accept (406),
+JSON (-32700), MCP-Protocol-Version (400), message shape.
 """
 
 from __future__ import annotations
@@ -80,14 +81,9 @@ class McpEndpoint:
 
     def post(self) -> Response:
         """Handle one POSTed JSON-RPC message or batch."""
-        refusal = self._screen() or self.guard.check()
+        refusal = self._screen()
         if refusal is not None:
             return refusal
-        if request.mimetype != "application/json":
-            return _refuse(415, "Unsupported Media Type: Content-Type must be application/json")
-        wants_json, wants_sse = _accepts("application/json"), _accepts("text/event-stream")
-        if not (wants_json or wants_sse):
-            return _refuse(406, "Not Acceptable: accept application/json or text/event-stream")
         request.max_content_length = MAX_BODY_BYTES
         try:
             data = request.get_data(cache=True)
@@ -95,7 +91,18 @@ class McpEndpoint:
             return _refuse(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
         try:
             payload = json.loads(data)
+            parsed = True
         except (ValueError, RecursionError):
+            payload, parsed = None, False
+        refusal = self.guard.check(payload)  # auth before anything about the body is said
+        if refusal is not None:
+            return refusal
+        if request.mimetype != "application/json":
+            return _refuse(415, "Unsupported Media Type: Content-Type must be application/json")
+        wants_json, wants_sse = _accepts("application/json"), _accepts("text/event-stream")
+        if not (wants_json or wants_sse):
+            return _refuse(406, "Not Acceptable: accept application/json or text/event-stream")
+        if not parsed:
             return _refuse(400, "Parse error: the body is not valid JSON", PARSE_ERROR)
         return self._dispatch(payload, sse=wants_sse, json_ok=wants_json)
 

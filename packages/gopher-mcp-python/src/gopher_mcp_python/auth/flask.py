@@ -30,6 +30,7 @@ from .context import AuthContext, use_auth_context
 __all__ = ["FlaskAuth", "challenge_response", "current_flask_auth"]
 
 _G_KEY = "gopher_auth"
+_READ_BODY = object()  # sentinel: FlaskAuth.check reads the body itself
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -53,16 +54,19 @@ class FlaskAuth:
     def __init__(self, authenticator: Authenticator) -> None:
         self.authenticator = authenticator
 
-    def check(self) -> Response | None:
+    def check(self, mcp_request: object = _READ_BODY) -> Response | None:
         """Authenticate the current request.
 
         Returns ``None`` and stores the context on ``flask.g`` when the request may proceed,
-        otherwise the refusal to send. The JSON body is read (bounded) only when the scope
-        policy depends on it.
+        otherwise the refusal to send. ``mcp_request`` is the already parsed JSON-RPC body, if
+        the caller has it (``None`` for an unparsable one); otherwise the body is read (bounded)
+        when the scope policy depends on it.
         """
         config = self.authenticator.config
         body: object = None
-        if config.scope_policy.inspects_body and request.method == "POST":
+        if mcp_request is not _READ_BODY:
+            body = mcp_request
+        elif config.scope_policy.inspects_body and request.method == "POST":
             limit = config.max_body_bytes
             current = request.max_content_length
             request.max_content_length = limit if current is None else min(current, limit)
