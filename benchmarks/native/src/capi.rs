@@ -15,21 +15,39 @@ pub struct ValidationResult {
 
 impl ValidationResult {
     pub fn empty() -> Self {
-        ValidationResult { valid: false, error_code: 0, error_message: ptr::null() }
+        ValidationResult {
+            valid: false,
+            error_code: 0,
+            error_message: ptr::null(),
+        }
     }
 }
 
 extern "C" {
     fn gopher_auth_init() -> i32;
     fn gopher_auth_last_error_message() -> *const c_char;
-    fn gopher_auth_client_create(out: *mut *mut c_void, jwks_uri: *const c_char, issuer: *const c_char) -> i32;
+    fn gopher_auth_client_create(
+        out: *mut *mut c_void,
+        jwks_uri: *const c_char,
+        issuer: *const c_char,
+    ) -> i32;
     fn gopher_auth_client_destroy(client: *mut c_void) -> i32;
-    fn gopher_auth_client_set_option(client: *mut c_void, name: *const c_char, value: *const c_char) -> i32;
+    fn gopher_auth_client_set_option(
+        client: *mut c_void,
+        name: *const c_char,
+        value: *const c_char,
+    ) -> i32;
     fn gopher_auth_client_load_jwks(client: *mut c_void, jwks_json: *const c_char) -> i32;
     fn gopher_auth_validation_options_create(out: *mut *mut c_void) -> i32;
     fn gopher_auth_validation_options_destroy(options: *mut c_void) -> i32;
-    fn gopher_auth_validation_options_set_scopes(options: *mut c_void, scopes: *const c_char) -> i32;
-    fn gopher_auth_validation_options_set_audience(options: *mut c_void, audience: *const c_char) -> i32;
+    fn gopher_auth_validation_options_set_scopes(
+        options: *mut c_void,
+        scopes: *const c_char,
+    ) -> i32;
+    fn gopher_auth_validation_options_set_audience(
+        options: *mut c_void,
+        audience: *const c_char,
+    ) -> i32;
     fn gopher_auth_validation_options_set_clock_skew(options: *mut c_void, seconds: i64) -> i32;
     fn gopher_auth_validation_options_set_time(options: *mut c_void, unix_seconds: i64) -> i32;
     fn gopher_auth_validate_token(
@@ -57,7 +75,9 @@ fn check(what: &str, code: i32) -> Result<(), CallFailed> {
         return Ok(());
     }
     // SAFETY: the library returns a NUL-terminated string valid until the next call on this thread.
-    let message = unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_string_lossy().into_owned();
+    let message = unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }
+        .to_string_lossy()
+        .into_owned();
     Err(CallFailed(format!("{what} returned {code}: {message}")))
 }
 
@@ -78,20 +98,26 @@ impl Client {
         let mut handle = ptr::null_mut();
         let (uri, iss) = (cstring(""), cstring(issuer));
         // SAFETY: valid out-pointer and NUL-terminated strings.
-        check("gopher_auth_client_create", unsafe { gopher_auth_client_create(&mut handle, uri.as_ptr(), iss.as_ptr()) })?;
+        check("gopher_auth_client_create", unsafe {
+            gopher_auth_client_create(&mut handle, uri.as_ptr(), iss.as_ptr())
+        })?;
         Ok(Client(handle))
     }
 
     pub fn set_option(&self, name: &str, value: &str) -> Result<(), CallFailed> {
         let (n, v) = (cstring(name), cstring(value));
         // SAFETY: live handle, NUL-terminated strings.
-        check("gopher_auth_client_set_option", unsafe { gopher_auth_client_set_option(self.0, n.as_ptr(), v.as_ptr()) })
+        check("gopher_auth_client_set_option", unsafe {
+            gopher_auth_client_set_option(self.0, n.as_ptr(), v.as_ptr())
+        })
     }
 
     pub fn load_jwks(&self, jwks_json: &str) -> Result<(), CallFailed> {
         let j = cstring(jwks_json);
         // SAFETY: live handle, NUL-terminated string.
-        check("gopher_auth_client_load_jwks", unsafe { gopher_auth_client_load_jwks(self.0, j.as_ptr()) })
+        check("gopher_auth_client_load_jwks", unsafe {
+            gopher_auth_client_load_jwks(self.0, j.as_ptr())
+        })
     }
 
     /// `gopher_auth_validate_token`; returns the error code (0 = valid).
@@ -110,7 +136,13 @@ impl Client {
         // SAFETY: live handles, NUL-terminated token, valid out-pointers; the payload is
         // released right away and only when one was handed out.
         unsafe {
-            let code = gopher_auth_validate_and_extract(self.0, token.as_ptr(), options.0, &mut result, &mut payload);
+            let code = gopher_auth_validate_and_extract(
+                self.0,
+                token.as_ptr(),
+                options.0,
+                &mut result,
+                &mut payload,
+            );
             if !payload.is_null() {
                 gopher_auth_payload_destroy(payload);
             }
@@ -121,7 +153,9 @@ impl Client {
     /// The message of the last failure on this thread (for a readable abort).
     pub fn last_error() -> String {
         // SAFETY: see `check`.
-        unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
@@ -136,18 +170,37 @@ impl Drop for Client {
 pub struct Options(*mut c_void);
 
 impl Options {
-    pub fn new(audience: &str, scopes: &str, clock_skew: i64, now: i64) -> Result<Options, CallFailed> {
+    pub fn new(
+        audience: &str,
+        scopes: &str,
+        clock_skew: i64,
+        now: i64,
+    ) -> Result<Options, CallFailed> {
         let mut handle = ptr::null_mut();
         // SAFETY: valid out-pointer.
-        check("gopher_auth_validation_options_create", unsafe { gopher_auth_validation_options_create(&mut handle) })?;
+        check("gopher_auth_validation_options_create", unsafe {
+            gopher_auth_validation_options_create(&mut handle)
+        })?;
         let options = Options(handle);
         let (aud, sc) = (cstring(audience), cstring(scopes));
         // SAFETY: live handle, NUL-terminated strings.
         unsafe {
-            check("…_set_audience", gopher_auth_validation_options_set_audience(handle, aud.as_ptr()))?;
-            check("…_set_scopes", gopher_auth_validation_options_set_scopes(handle, sc.as_ptr()))?;
-            check("…_set_clock_skew", gopher_auth_validation_options_set_clock_skew(handle, clock_skew))?;
-            check("…_set_time", gopher_auth_validation_options_set_time(handle, now))?;
+            check(
+                "…_set_audience",
+                gopher_auth_validation_options_set_audience(handle, aud.as_ptr()),
+            )?;
+            check(
+                "…_set_scopes",
+                gopher_auth_validation_options_set_scopes(handle, sc.as_ptr()),
+            )?;
+            check(
+                "…_set_clock_skew",
+                gopher_auth_validation_options_set_clock_skew(handle, clock_skew),
+            )?;
+            check(
+                "…_set_time",
+                gopher_auth_validation_options_set_time(handle, now),
+            )?;
         }
         Ok(options)
     }

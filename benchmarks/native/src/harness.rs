@@ -28,7 +28,10 @@ impl Clock {
     fn now(self) -> Duration {
         match self {
             Clock::ThreadCpu => {
-                let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+                let mut ts = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
                 // SAFETY: a valid out-pointer; this clock exists on every Linux since 2.6.12.
                 let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
                 assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
@@ -53,7 +56,12 @@ pub struct Case<'a> {
 
 impl<'a> Case<'a> {
     pub fn new(label: impl Into<String>, op: impl FnMut() -> bool + 'a) -> Case<'a> {
-        Case { label: label.into(), op: Box::new(op), iters: 1, samples_ns: Vec::new() }
+        Case {
+            label: label.into(),
+            op: Box::new(op),
+            iters: 1,
+            samples_ns: Vec::new(),
+        }
     }
 
     fn batch(&mut self, clock: Clock, iters: u64) -> Duration {
@@ -63,7 +71,11 @@ impl<'a> Case<'a> {
             ok &= std::hint::black_box((self.op)());
         }
         let elapsed = clock.now().saturating_sub(start);
-        assert!(ok, "benchmark case '{}' returned a failure inside the timed loop", self.label);
+        assert!(
+            ok,
+            "benchmark case '{}' returned a failure inside the timed loop",
+            self.label
+        );
         elapsed
     }
 
@@ -124,7 +136,12 @@ pub fn median(values: &[f64]) -> f64 {
 
 /// The median over rounds of the per-round ratio `num / den` (pairs measured close in time).
 pub fn paired_ratio(num: &Case<'_>, den: &Case<'_>) -> f64 {
-    let ratios: Vec<f64> = num.samples_ns.iter().zip(&den.samples_ns).map(|(n, d)| n / d).collect();
+    let ratios: Vec<f64> = num
+        .samples_ns
+        .iter()
+        .zip(&den.samples_ns)
+        .map(|(n, d)| n / d)
+        .collect();
     median(&ratios)
 }
 

@@ -48,21 +48,41 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut plan =
-        Plan { warmup: Duration::from_millis(300), batch: Duration::from_millis(10), rounds: 41, clock: Clock::ThreadCpu };
+    let mut plan = Plan {
+        warmup: Duration::from_millis(300),
+        batch: Duration::from_millis(10),
+        rounds: 41,
+        clock: Clock::ThreadCpu,
+    };
     let mut backend = None;
     let mut profile = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().unwrap_or_else(|| usage(&format!("{name} needs a value")));
+        let mut value = |name: &str| {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{name} needs a value")))
+        };
         match arg.as_str() {
             "--quick" => {
-                plan = Plan { warmup: Duration::from_millis(100), batch: Duration::from_millis(4), rounds: 11, ..plan }
+                plan = Plan {
+                    warmup: Duration::from_millis(100),
+                    batch: Duration::from_millis(4),
+                    rounds: 11,
+                    ..plan
+                }
             }
             "--wall-clock" => plan.clock = Clock::Wall,
-            "--rounds" => plan.rounds = value("--rounds").parse().unwrap_or_else(|_| usage("--rounds takes a count")),
+            "--rounds" => {
+                plan.rounds = value("--rounds")
+                    .parse()
+                    .unwrap_or_else(|_| usage("--rounds takes a count"))
+            }
             "--batch-ms" => {
-                plan.batch = Duration::from_millis(value("--batch-ms").parse().unwrap_or_else(|_| usage("--batch-ms takes ms")))
+                plan.batch = Duration::from_millis(
+                    value("--batch-ms")
+                        .parse()
+                        .unwrap_or_else(|_| usage("--batch-ms takes ms")),
+                )
             }
             "--backend" => {
                 backend = Some(match value("--backend").as_str() {
@@ -73,14 +93,20 @@ fn parse_args() -> Args {
             }
             "--profile" => {
                 let label = value("--profile");
-                let n = value("--profile").parse().unwrap_or_else(|_| usage("--profile LABEL N: N is a count"));
+                let n = value("--profile")
+                    .parse()
+                    .unwrap_or_else(|_| usage("--profile LABEL N: N is a count"));
                 profile = Some((label, n));
             }
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown argument '{other}'")),
         }
     }
-    Args { plan, backend, profile }
+    Args {
+        plan,
+        backend,
+        profile,
+    }
 }
 
 fn usage(problem: &str) -> ! {
@@ -116,7 +142,11 @@ fn engine_backend(manifest: &str) -> Option<Backend> {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned())
 }
 
@@ -131,22 +161,43 @@ fn main() {
         fail("cannot tell the engine's backend from native/Cargo.toml [dependencies]; pass --backend".into())
     });
 
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64;
     let started = Instant::now();
-    let fixture = Fixture::generate(&Claims { issuer: ISSUER, audience: AUDIENCE, scopes: SCOPES, now });
+    let fixture = Fixture::generate(&Claims {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        scopes: SCOPES,
+        now,
+    });
     let keygen = started.elapsed();
 
     capi::init().unwrap_or_else(|e| fail(e.0));
     let no_cache = Client::new(ISSUER).unwrap_or_else(|e| fail(e.0));
-    no_cache.set_option("token_cache_size", "0").unwrap_or_else(|e| fail(e.0));
-    no_cache.load_jwks(&fixture.jwks_json).unwrap_or_else(|e| fail(e.0));
+    no_cache
+        .set_option("token_cache_size", "0")
+        .unwrap_or_else(|e| fail(e.0));
+    no_cache
+        .load_jwks(&fixture.jwks_json)
+        .unwrap_or_else(|e| fail(e.0));
     let cached = Client::new(ISSUER).unwrap_or_else(|e| fail(e.0));
-    cached.set_option("token_cache_size", "10000").unwrap_or_else(|e| fail(e.0));
-    cached.load_jwks(&fixture.jwks_json).unwrap_or_else(|e| fail(e.0));
+    cached
+        .set_option("token_cache_size", "10000")
+        .unwrap_or_else(|e| fail(e.0));
+    cached
+        .load_jwks(&fixture.jwks_json)
+        .unwrap_or_else(|e| fail(e.0));
     let options = Options::new(AUDIENCE, SCOPES, 60, now).unwrap_or_else(|e| fail(e.0));
-    let too_much = Options::new(AUDIENCE, "mcp:read mcp:admin", 60, now).unwrap_or_else(|e| fail(e.0));
+    let too_much =
+        Options::new(AUDIENCE, "mcp:read mcp:admin", 60, now).unwrap_or_else(|e| fail(e.0));
 
-    let tokens: Vec<CString> = fixture.tokens.iter().map(|t| CString::new(t.compact.clone()).expect("no NUL")).collect();
+    let tokens: Vec<CString> = fixture
+        .tokens
+        .iter()
+        .map(|t| CString::new(t.compact.clone()).expect("no NUL"))
+        .collect();
     sanity_checks(&fixture, &tokens, &no_cache, &cached, &options, &too_much);
 
     let mut cases = Vec::new();
@@ -157,20 +208,36 @@ fn main() {
             RawVerifier::aws_lc_unparsed(token),
             RawVerifier::ring(token),
         ];
-        for (label, v) in ["raw aws-lc-rs parsed", "raw aws-lc-rs unparsed", "raw ring"].into_iter().zip(verifiers) {
-            cases.push(Case::new(format!("{} {label}", token.alg.name()), move || v.verify(msg, sig)));
+        for (label, v) in ["raw aws-lc-rs parsed", "raw aws-lc-rs unparsed", "raw ring"]
+            .into_iter()
+            .zip(verifiers)
+        {
+            cases.push(Case::new(
+                format!("{} {label}", token.alg.name()),
+                move || v.verify(msg, sig),
+            ));
         }
         let (nc, ca, op) = (&no_cache, &cached, &options);
-        cases.push(Case::new(format!("{} capi cache off", token.alg.name()), move || nc.validate(c_token, op) == 0));
-        cases.push(Case::new(format!("{} capi cache on", token.alg.name()), move || ca.validate(c_token, op) == 0));
-        cases.push(Case::new(format!("{} capi extract cache on", token.alg.name()), move || {
-            ca.validate_and_extract(c_token, op) == 0
-        }));
+        cases.push(Case::new(
+            format!("{} capi cache off", token.alg.name()),
+            move || nc.validate(c_token, op) == 0,
+        ));
+        cases.push(Case::new(
+            format!("{} capi cache on", token.alg.name()),
+            move || ca.validate(c_token, op) == 0,
+        ));
+        cases.push(Case::new(
+            format!("{} capi extract cache on", token.alg.name()),
+            move || ca.validate_and_extract(c_token, op) == 0,
+        ));
     }
     const PER_ALG: usize = 6;
 
     if let Some((label, n)) = &args.profile {
-        for case in cases.iter_mut().filter(|c| c.label.contains(label.as_str())) {
+        for case in cases
+            .iter_mut()
+            .filter(|c| c.label.contains(label.as_str()))
+        {
             let ok = (0..*n).fold(true, |ok, _| ok & std::hint::black_box((case.op)()));
             println!("{}: {n} calls, all succeeded: {ok}", case.label);
         }
@@ -181,13 +248,17 @@ fn main() {
     harness::run(&mut cases, &args.plan);
     let measured = started.elapsed();
 
-    println!("gopher-orch native benchmark — {} — {} logical CPUs", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "gopher-orch native benchmark — {} — {} logical CPUs",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!(
         "engine backend: {} | {} rounds x {} ms batches ({}), round-robin, medians | keygen {:.1} s, measuring {:.1} s",
         backend.name(),
-        args.plan.clock.name(),
         args.plan.rounds,
         args.plan.batch.as_millis(),
+        args.plan.clock.name(),
         keygen.as_secs_f64(),
         measured.as_secs_f64()
     );
@@ -197,7 +268,9 @@ fn main() {
     let mut verdicts = Vec::new();
     for (i, alg) in Alg::ALL.into_iter().enumerate() {
         let group = &cases[i * PER_ALG..(i + 1) * PER_ALG];
-        let [parsed, unparsed, ring, off, on, extract] = group else { unreachable!() };
+        let [parsed, unparsed, ring, off, on, extract] = group else {
+            unreachable!()
+        };
         let reference = match backend {
             Backend::AwsLcRs => parsed,
             Backend::Ring => ring,
@@ -217,7 +290,10 @@ fn main() {
             us(extract)
         );
         if alg == Alg::Rs256 {
-            verdicts.push(format!("RS256 (b)/(a) = {ratio:.3} (target <= {RS256_RATIO_TARGET}): {}", pass(ratio <= RS256_RATIO_TARGET)));
+            verdicts.push(format!(
+                "RS256 (b)/(a) = {ratio:.3} (target <= {RS256_RATIO_TARGET}): {}",
+                pass(ratio <= RS256_RATIO_TARGET)
+            ));
         }
         verdicts.push(format!(
             "{} cache on = {:.3} µs (target < {CACHE_TARGET_US} µs): {}",
@@ -242,14 +318,24 @@ fn pass(ok: bool) -> &'static str {
 
 /// The benchmark only means something if every measured call does the real work: every token
 /// validates, a forged one does not, the cache still checks scopes, raw verifiers reject junk.
-fn sanity_checks(fixture: &Fixture, tokens: &[CString], no_cache: &Client, cached: &Client, options: &Options, too_much: &Options) {
+fn sanity_checks(
+    fixture: &Fixture,
+    tokens: &[CString],
+    no_cache: &Client,
+    cached: &Client,
+    options: &Options,
+    too_much: &Options,
+) {
     for (token, c_token) in fixture.tokens.iter().zip(tokens) {
         let alg = token.alg.name();
         for (name, client) in [("cache off", no_cache), ("cache on", cached)] {
             for _ in 0..2 {
                 let code = client.validate(c_token, options);
                 if code != 0 {
-                    fail(format!("{alg} token rejected ({name}): {code} {}", Client::last_error()));
+                    fail(format!(
+                        "{alg} token rejected ({name}): {code} {}",
+                        Client::last_error()
+                    ));
                 }
             }
             let code = client.validate(c_token, too_much);
@@ -266,9 +352,17 @@ fn sanity_checks(fixture: &Fixture, tokens: &[CString], no_cache: &Client, cache
         }
         let mut bad_msg = token.signing_input.clone();
         bad_msg[10] ^= 1;
-        for v in [RawVerifier::aws_lc_parsed(token), RawVerifier::aws_lc_unparsed(token), RawVerifier::ring(token)] {
-            if !v.verify(&token.signing_input, &token.signature) || v.verify(&bad_msg, &token.signature) {
-                fail(format!("raw verifier for {alg} does not tell good from bad"));
+        for v in [
+            RawVerifier::aws_lc_parsed(token),
+            RawVerifier::aws_lc_unparsed(token),
+            RawVerifier::ring(token),
+        ] {
+            if !v.verify(&token.signing_input, &token.signature)
+                || v.verify(&bad_msg, &token.signature)
+            {
+                fail(format!(
+                    "raw verifier for {alg} does not tell good from bad"
+                ));
             }
         }
     }
@@ -282,7 +376,10 @@ mod tests {
     fn backend_is_read_from_the_dependencies_table_only() {
         let m = "[dependencies]\nserde_json = \"1\"\naws-lc-rs = { version = \"1\" }\n[dev-dependencies]\nring = \"0.17\"\n";
         assert_eq!(engine_backend(m), Some(Backend::AwsLcRs));
-        assert_eq!(engine_backend("[dependencies]\nring = \"0.17\"\n"), Some(Backend::Ring));
+        assert_eq!(
+            engine_backend("[dependencies]\nring = \"0.17\"\n"),
+            Some(Backend::Ring)
+        );
         assert_eq!(engine_backend("[dependencies]\nserde_json = \"1\"\n"), None);
     }
 }

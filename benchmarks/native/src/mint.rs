@@ -4,8 +4,8 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents, ECDSA_P256_SHA256_FIXED_SIGNING,
-    RSA_PKCS1_SHA256, RSA_PSS_SHA256,
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256, RSA_PSS_SHA256,
 };
 
 use crate::b64;
@@ -48,11 +48,18 @@ pub struct SigningKey {
 impl SigningKey {
     fn generate(kid: &str, kind: Alg) -> SigningKey {
         let private = match kind {
-            Alg::Rs256 | Alg::Ps256 => Private::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA-2048 keygen")),
-            Alg::Es256 => Private::Ec(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("P-256 keygen")),
+            Alg::Rs256 | Alg::Ps256 => {
+                Private::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA-2048 keygen"))
+            }
+            Alg::Es256 => Private::Ec(
+                EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("P-256 keygen"),
+            ),
             Alg::EdDsa => Private::Ed(Ed25519KeyPair::generate().expect("Ed25519 keygen")),
         };
-        SigningKey { kid: kid.to_owned(), private }
+        SigningKey {
+            kid: kid.to_owned(),
+            private,
+        }
     }
 
     /// The public key in the encoding both backends' verifiers take: PKCS#1 RSAPublicKey DER,
@@ -67,7 +74,9 @@ impl SigningKey {
 
     /// The public JWK; `alg` pins the key to one algorithm, as IdPs publish them.
     pub fn jwk(&self, alg: Option<Alg>) -> String {
-        let alg_member = alg.map(|a| format!(r#","alg":"{}""#, a.name())).unwrap_or_default();
+        let alg_member = alg
+            .map(|a| format!(r#","alg":"{}""#, a.name()))
+            .unwrap_or_default();
         match &self.private {
             Private::Rsa(k) => {
                 let c = RsaPublicKeyComponents::<Vec<u8>>::from(k.public_key());
@@ -102,12 +111,18 @@ impl SigningKey {
         let rng = SystemRandom::new();
         match (&self.private, alg) {
             (Private::Rsa(k), Alg::Rs256 | Alg::Ps256) => {
-                let encoding = if alg == Alg::Rs256 { &RSA_PKCS1_SHA256 } else { &RSA_PSS_SHA256 };
+                let encoding = if alg == Alg::Rs256 {
+                    &RSA_PKCS1_SHA256
+                } else {
+                    &RSA_PSS_SHA256
+                };
                 let mut sig = vec![0; k.public_modulus_len()];
                 k.sign(encoding, &rng, message, &mut sig).expect("RSA sign");
                 sig
             }
-            (Private::Ec(k), Alg::Es256) => k.sign(&rng, message).expect("ECDSA sign").as_ref().to_vec(),
+            (Private::Ec(k), Alg::Es256) => {
+                k.sign(&rng, message).expect("ECDSA sign").as_ref().to_vec()
+            }
             (Private::Ed(k), Alg::EdDsa) => k.sign(message).as_ref().to_vec(),
             _ => unreachable!("key kind and algorithm are paired in Fixture::generate"),
         }
@@ -140,7 +155,16 @@ pub struct Fixture {
 impl Fixture {
     pub fn generate(claims: &Claims) -> Fixture {
         // The signing keys sit at positions 3, 6, 9 and 12 of the set, between decoys of every kind.
-        let decoy_kinds = [Alg::Rs256, Alg::Es256, Alg::Rs256, Alg::EdDsa, Alg::Rs256, Alg::Es256, Alg::Rs256, Alg::EdDsa];
+        let decoy_kinds = [
+            Alg::Rs256,
+            Alg::Es256,
+            Alg::Rs256,
+            Alg::EdDsa,
+            Alg::Rs256,
+            Alg::Es256,
+            Alg::Rs256,
+            Alg::EdDsa,
+        ];
         let mut jwks_members = Vec::new();
         let mut tokens = Vec::new();
         for (i, alg) in Alg::ALL.into_iter().enumerate() {
@@ -152,12 +176,19 @@ impl Fixture {
             jwks_members.push(key.jwk(Some(alg)));
             tokens.push(mint(&key, alg, claims));
         }
-        Fixture { jwks_json: format!(r#"{{"keys":[{}]}}"#, jwks_members.join(",")), tokens }
+        Fixture {
+            jwks_json: format!(r#"{{"keys":[{}]}}"#, jwks_members.join(",")),
+            tokens,
+        }
     }
 }
 
 fn mint(key: &SigningKey, alg: Alg, c: &Claims) -> Token {
-    let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"{}"}}"#, alg.name(), key.kid);
+    let header = format!(
+        r#"{{"alg":"{}","typ":"JWT","kid":"{}"}}"#,
+        alg.name(),
+        key.kid
+    );
     let payload = format!(
         concat!(
             r#"{{"iss":"{iss}","sub":"user-4711","aud":["{aud}","account"],"azp":"mcp-bench-client","#,
@@ -171,8 +202,18 @@ fn mint(key: &SigningKey, alg: Alg, c: &Claims) -> Token {
         exp = c.now + 3600,
         alg = alg.name(),
     );
-    let signing_input = format!("{}.{}", b64::encode(header.as_bytes()), b64::encode(payload.as_bytes()));
+    let signing_input = format!(
+        "{}.{}",
+        b64::encode(header.as_bytes()),
+        b64::encode(payload.as_bytes())
+    );
     let signature = key.sign(alg, signing_input.as_bytes());
     let compact = format!("{}.{}", signing_input, b64::encode(&signature));
-    Token { alg, compact, signing_input: signing_input.into_bytes(), signature, public_key: key.public_bytes() }
+    Token {
+        alg,
+        compact,
+        signing_input: signing_input.into_bytes(),
+        signature,
+        public_key: key.public_bytes(),
+    }
 }

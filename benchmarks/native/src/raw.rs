@@ -51,8 +51,9 @@ fn ring_alg(alg: Alg) -> &'static dyn ring::signature::VerificationAlgorithm {
 
 impl RawVerifier {
     pub fn aws_lc_parsed(token: &Token) -> RawVerifier {
-        let key = aws_lc_rs::signature::ParsedPublicKey::new(aws_lc_alg(token.alg), &token.public_key)
-            .expect("aws-lc-rs accepts the generated public key");
+        let key =
+            aws_lc_rs::signature::ParsedPublicKey::new(aws_lc_alg(token.alg), &token.public_key)
+                .expect("aws-lc-rs accepts the generated public key");
         RawVerifier::AwsLcParsed(key)
     }
 
@@ -64,7 +65,10 @@ impl RawVerifier {
     }
 
     pub fn ring(token: &Token) -> RawVerifier {
-        RawVerifier::Ring(ring::signature::UnparsedPublicKey::new(ring_alg(token.alg), token.public_key.clone()))
+        RawVerifier::Ring(ring::signature::UnparsedPublicKey::new(
+            ring_alg(token.alg),
+            token.public_key.clone(),
+        ))
     }
 
     /// Verifies; true when the signature is good.
