@@ -22,6 +22,7 @@ written for); then every function of the ABI is bound with its prototype.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import importlib
@@ -127,10 +128,18 @@ def _from_platform_package(plat: PlatformInfo) -> str:
     return path
 
 
+def _search_starts() -> list[Path]:
+    """Where the search for a checkout starts: this package's directory, then the cwd."""
+    starts = [Path(__file__).resolve().parent]
+    with contextlib.suppress(OSError):  # the current directory may have been removed
+        starts.append(Path.cwd().resolve())
+    return starts
+
+
 def _checkout_roots() -> list[Path]:
     """Directories holding the gopher-orch ``native/Cargo.toml``, nearest first, deduplicated."""
     roots: list[Path] = []
-    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+    for start in _search_starts():
         for directory in (start, *start.parents):
             manifest = directory / "native" / "Cargo.toml"
             try:
@@ -147,8 +156,8 @@ def _from_development_build(plat: PlatformInfo) -> str:
     roots = _checkout_roots()
     if not roots:
         raise _NotFound(
-            f"no gopher-orch checkout (native/Cargo.toml) above {Path(__file__).resolve().parent} "
-            f"or the current directory {Path.cwd()}"
+            "no gopher-orch checkout (native/Cargo.toml) above "
+            + " or ".join(str(start) for start in _search_starts())
         )
     for root in roots:
         builds = [
