@@ -206,6 +206,14 @@ def test_non_text_token_is_a_type_error(client: GopherAuthClient) -> None:
         client.validate_token(12345)  # type: ignore[arg-type]
 
 
+def test_options_of_the_wrong_type_are_a_type_error(
+    client: GopherAuthClient, token_for: Any
+) -> None:
+    for call in (client.validate_token, client.validate_and_extract):
+        with pytest.raises(TypeError, match="GopherValidationOptions or None, not dict"):
+            call(token_for(), {"audience": AUDIENCE})  # type: ignore[arg-type]
+
+
 def test_extract_payload_decodes_without_verifying(client: GopherAuthClient) -> None:
     unknown = generate_key("ES384", kid="nobody-knows")
     claims = standard_claims(iss="https://anyone.example/", exp=1)

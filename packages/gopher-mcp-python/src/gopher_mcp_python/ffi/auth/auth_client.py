@@ -75,6 +75,12 @@ def _token_bytes(token: str | bytes) -> bytes | ValidationResult:
     raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
 
 
+def _not_options(options: object) -> TypeError:
+    return TypeError(
+        f"options must be GopherValidationOptions or None, not {type(options).__name__}"
+    )
+
+
 def _failure(result: NativeValidationResult, code: int) -> ValidationResult:
     raw = result.error_message
     message = raw.decode("utf-8", "replace") if raw else None
@@ -222,10 +228,13 @@ class GopherAuthClient:
         if options is None:
             options_handle = options_pointer = None
         else:
-            options_handle = options._handle  # held: keeps the native options alive
+            try:
+                options_handle = options._handle  # held: keeps the native options alive
+                options_pointer = options._pointer
+            except AttributeError:
+                raise _not_options(options) from None
             if options_handle is None:
                 options.native_handle()  # raises: destroyed options
-            options_pointer = options._pointer
         if type(token) is str and "\x00" not in token and token.isascii():
             data = token.encode("ascii")
         else:
@@ -257,10 +266,13 @@ class GopherAuthClient:
         if options is None:
             options_handle = options_pointer = None
         else:
-            options_handle = options._handle  # held: keeps the native options alive
+            try:
+                options_handle = options._handle  # held: keeps the native options alive
+                options_pointer = options._pointer
+            except AttributeError:
+                raise _not_options(options) from None
             if options_handle is None:
                 options.native_handle()  # raises: destroyed options
-            options_pointer = options._pointer
         if type(token) is str and "\x00" not in token and token.isascii():
             data = token.encode("ascii")
         else:
