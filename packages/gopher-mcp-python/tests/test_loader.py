@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -229,11 +230,14 @@ def test_development_build_of_this_checkout(
     if not any(build.is_file() for build in builds):
         assert native_library.source != "development build"
         return
-    sandbox = make_sandbox(repo_root / "native" / "target" / "pytest-loader-sandbox")
+    # inside the checkout (in cargo's ignored target dir), unique per run: runs may be parallel
+    sandbox = make_sandbox(
+        Path(tempfile.mkdtemp(prefix="pytest-loader-", dir=repo_root / "native" / "target")) / "box"
+    )
     try:
         _, result = run_python(DESCRIBE, sandbox=sandbox, cwd=repo_root)
     finally:
-        shutil.rmtree(sandbox.root)
+        shutil.rmtree(sandbox.root.parent)
     assert result.get("source") == "development build", result
     assert Path(result["path"]) in builds
 
