@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.testclient import TestClient
+import anyio
+import httpx
 
 from gopher_mcp_python.auth import Authenticator
 from gopher_mcp_python.auth.asgi import ASGIAuthMiddleware
@@ -50,7 +51,8 @@ def test_step_up_in_front_of_the_official_server(
     authenticator: Authenticator, rs_key: SigningKey
 ) -> None:
     calls: list[str] = []
-    app = ASGIAuthMiddleware(official_app(calls), authenticator)
+    inner = official_app(calls)
+    app = ASGIAuthMiddleware(inner, authenticator)
     init = rpc(
         "initialize",
         {
@@ -62,34 +64,43 @@ def test_step_up_in_front_of_the_official_server(
     call = rpc("tools/call", {"name": "get-weather-alerts", "arguments": {"region": "Oslo"}}, 2)
     reader = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
     admin = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:admin"))
-    with TestClient(app, base_url="http://127.0.0.1:3001") as client:
-        response = client.post("/mcp", json=init, headers=HEADERS)
-        assert response.status_code == 401
-        assert response.headers["www-authenticate"].startswith("Bearer resource_metadata=")
 
-        response = client.post(
-            "/mcp", json=init, headers={**HEADERS, "Authorization": f"Bearer {reader}"}
-        )
-        assert response.status_code == 200
-        assert response.json()["result"]["serverInfo"]["name"] == "weather"
+    async def scenario() -> None:
+        # the SDK's session manager lives in the app's lifespan
+        async with inner.router.lifespan_context(inner):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://127.0.0.1:3001"
+            ) as client:
+                response = await client.post("/mcp", json=init, headers=HEADERS)
+                assert response.status_code == 401
+                assert response.headers["www-authenticate"].startswith("Bearer resource_metadata=")
 
-        response = client.post(
-            "/mcp", json=call, headers={**HEADERS, "Authorization": f"Bearer {reader}"}
-        )
-        assert response.status_code == 403
-        assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
-        assert 'scope="mcp:admin"' in response.headers["www-authenticate"]
-        assert calls == []  # refused before the SDK or the tool saw it
+                response = await client.post(
+                    "/mcp", json=init, headers={**HEADERS, "Authorization": f"Bearer {reader}"}
+                )
+                assert response.status_code == 200
+                assert response.json()["result"]["serverInfo"]["name"] == "weather"
 
-        response = client.post(
-            "/mcp",
-            json=call,
-            headers={
-                **HEADERS,
-                "Authorization": f"Bearer {admin}",
-                "MCP-Protocol-Version": "2025-06-18",
-            },
-        )
-        assert response.status_code == 200, response.text
-        assert response.json()["result"]["content"][0]["text"] == "no alerts for Oslo"
-        assert calls == ["Oslo"]
+                response = await client.post(
+                    "/mcp", json=call, headers={**HEADERS, "Authorization": f"Bearer {reader}"}
+                )
+                assert response.status_code == 403
+                assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+                assert 'scope="mcp:admin"' in response.headers["www-authenticate"]
+                assert calls == []  # refused before the SDK or the tool saw it
+
+                response = await client.post(
+                    "/mcp",
+                    json=call,
+                    headers={
+                        **HEADERS,
+                        "Authorization": f"Bearer {admin}",
+                        "MCP-Protocol-Version": "2025-06-18",
+                    },
+                )
+                assert response.status_code == 200, response.text
+                assert response.json()["result"]["content"][0]["text"] == "no alerts for Oslo"
+                assert calls == ["Oslo"]
+
+    anyio.run(scenario)
