@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -53,12 +54,18 @@ def _handler(state: JwksServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_jwks(document: dict[str, Any], *, delay_s: float = 0.0) -> Iterator[JwksServer]:
-    """Serve ``document`` at ``http://127.0.0.1:<port>/jwks`` for the ``with`` block."""
+def serve_jwks(
+    document: dict[str, Any], *, delay_s: float = 0.0, tls: ssl.SSLContext | None = None
+) -> Iterator[JwksServer]:
+    """Serve ``document`` at ``http(s)://127.0.0.1:<port>/jwks`` for the ``with`` block."""
     state = JwksServer(document=document, delay_s=delay_s)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/jwks"
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/jwks"
     thread = threading.Thread(target=server.serve_forever, name="jwks-server", daemon=True)
     thread.start()
     try:

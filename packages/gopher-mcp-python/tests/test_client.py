@@ -25,6 +25,7 @@ from gopher_mcp_python import (
 )
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
+from tls_pki import make_loopback_pki
 
 
 @pytest.mark.parametrize("alg", ALGORITHMS)
@@ -253,12 +254,40 @@ def test_create_rejects_bad_configuration_with_native_messages(native_library: A
     assert isinstance(GopherInvalidConfigError("x"), ValueError)
 
 
+def self_signed_ca(path: Path) -> Path:
+    """A PEM file holding one self-signed CA certificate."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gopher test CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
 def test_set_option_converts_python_values(
     client: GopherAuthClient, tmp_path: Path, keys: dict[str, SigningKey]
 ) -> None:
-    ca = tmp_path / "ca.pem"
-    ca.write_text("")  # the path is only recorded here; a JWKS fetch would read it
     assert client.set_option("auto_refresh", False) is client
+    client.set_option("ca_bundle", self_signed_ca(tmp_path / "ca.pem"))  # a Path is accepted
+    with pytest.raises(GopherInvalidConfigError, match="ca_bundle"):
+        client.set_option("ca_bundle", tmp_path / "missing.pem")
     client.set_option("cache_duration", 600).set_option("request_timeout", 5)
     client.set_option("min_refresh_interval", 0).set_option("token_cache_size", 0)
     client.set_option("allow_insecure_http", True).set_option("max_token_bytes", 4096)
@@ -353,6 +382,24 @@ def test_unreachable_jwks_fails_closed_with_key_availability_error(native_librar
     assert not result.valid
     assert result.error_code in (GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR)
     assert result.error_message
+
+
+def test_https_jwks_with_a_private_ca_bundle(
+    native_library: Any, tmp_path: Path, jwks_document: dict[str, Any], token_for: Any
+) -> None:
+    """A real TLS loopback server whose certificate only the given ca_bundle trusts."""
+    ca_bundle, tls = make_loopback_pki(tmp_path)
+    with serve_jwks(jwks_document, tls=tls) as server:
+        assert server.url.startswith("https://")
+        with GopherAuthClient(server.url, ISSUER) as untrusting:
+            untrusting.set_option("request_timeout", 5)
+            refused = untrusting.validate_token(token_for("ES256"))
+        with GopherAuthClient(server.url, ISSUER) as trusting:
+            trusting.set_option("ca_bundle", ca_bundle)
+            accepted = trusting.validate_token(token_for("ES256"))
+    assert refused.error_code in (GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR)
+    assert refused.error_message
+    assert accepted == ValidationResult(True, GopherAuthError.SUCCESS, None)
 
 
 def test_keys_are_fetched_once_and_reused(
