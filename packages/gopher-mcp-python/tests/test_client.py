@@ -191,6 +191,10 @@ def test_token_with_nul_or_bad_text_is_rejected_before_c(
         result, payload = client.validate_and_extract(bad)
         assert (result.error_code, payload) == (GopherAuthError.INVALID_TOKEN, None)
     assert not client.validate_token((token + "\x00x").encode()).valid
+    for raw in (b"\xff\xfe" + token.encode(), token.encode() + b"\xc3"):
+        result = client.validate_token(raw)
+        assert result.error_code == GopherAuthError.INVALID_TOKEN
+        assert result.error_message == "the token is not valid UTF-8 text"
 
 
 def test_bytes_tokens_are_accepted(client: GopherAuthClient, token_for: Any) -> None:

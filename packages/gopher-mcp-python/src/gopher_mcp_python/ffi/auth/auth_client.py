@@ -71,7 +71,14 @@ def _token_bytes(token: str | bytes) -> bytes | ValidationResult:
             return _NOT_UTF8_TOKEN
     if isinstance(token, (bytes, bytearray)):
         data = bytes(token)
-        return _NUL_TOKEN if b"\x00" in data else data
+        if b"\x00" in data:
+            return _NUL_TOKEN
+        if not data.isascii():  # a JWT is ASCII; keep every token defect an INVALID_TOKEN
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return _NOT_UTF8_TOKEN
+        return data
     raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
 
 
