@@ -15,6 +15,7 @@ JSON (-32700), MCP-Protocol-Version (400), message shape.
 
 from __future__ import annotations
 
+import functools
 import json
 import queue
 import re
@@ -24,7 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_accept_header
 
 from ..mcp.dispatcher import Dispatcher, classify
 from ..mcp.protocol import (
@@ -66,9 +69,13 @@ def _accepted() -> Response:
     return response
 
 
-def _accepts(media_type: str) -> bool:
-    accept = request.accept_mimetypes
-    return not request.headers.get("Accept") or accept.quality(media_type) > 0
+@functools.lru_cache(maxsize=128)
+def _accept_flags(header: str) -> tuple[bool, bool]:
+    """Whether an ``Accept`` value allows JSON and SSE (cached: clients repeat one value)."""
+    if not header:
+        return True, True
+    accept = parse_accept_header(header, MIMEAccept)
+    return accept.quality("application/json") > 0, accept.quality("text/event-stream") > 0
 
 
 class McpEndpoint:
@@ -99,7 +106,7 @@ class McpEndpoint:
             return refusal
         if request.mimetype != "application/json":
             return _refuse(415, "Unsupported Media Type: Content-Type must be application/json")
-        wants_json, wants_sse = _accepts("application/json"), _accepts("text/event-stream")
+        wants_json, wants_sse = _accept_flags(request.headers.get("Accept", ""))
         if not (wants_json or wants_sse):
             return _refuse(406, "Not Acceptable: accept application/json or text/event-stream")
         if not parsed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 __all__ = ["OriginPolicy"]
@@ -9,6 +10,7 @@ __all__ = ["OriginPolicy"]
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+@functools.lru_cache(maxsize=256)
 def _hostname(authority: str) -> str | None:
     """The host name of a ``host[:port]`` authority (IPv6 literals in brackets), lower-cased."""
     try:
