@@ -58,7 +58,7 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def _context_from(payload: TokenPayload) -> AuthContext:
-    claims = dict(payload.claims)
+    claims = payload.claims  # a fresh dict per validation; the context becomes its only owner
     client_id = claims.get("client_id") or claims.get("azp") or ""
     return AuthContext(
         subject=payload.subject or "",

@@ -109,21 +109,29 @@ class ScopePolicy:
 
     def required_scopes(self, mcp_request: object = None) -> tuple[str, ...]:
         """The scopes a token needs for ``mcp_request`` (a parsed JSON-RPC message or batch)."""
-        messages = mcp_request if isinstance(mcp_request, list) else [mcp_request]
-        groups: list[tuple[str, ...]] = [self.default]
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            method = message.get("method")
-            if not isinstance(method, str):
-                continue
-            groups.append(self.methods.get(method, ()))
-            if method == "tools/call":
-                params = message.get("params")
-                name = params.get("name") if isinstance(params, dict) else None
-                if isinstance(name, str):
-                    groups.append(self.tools.get(name, ()))
-        return self._merge(*groups)
+        if not isinstance(mcp_request, list):
+            return self._for_message(mcp_request)
+        return self._merge(*(self._for_message(message) for message in mcp_request))
+
+    def _for_message(self, message: object) -> tuple[str, ...]:
+        """The scopes of one message (hot path: no allocation unless groups must be merged)."""
+        if not isinstance(message, dict):
+            return self.default
+        method = message.get("method")
+        if not isinstance(method, str):
+            return self.default
+        by_method = self.methods.get(method, ())
+        by_tool: tuple[str, ...] = ()
+        if method == "tools/call":
+            params = message.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
+            if isinstance(name, str):
+                by_tool = self.tools.get(name, ())
+        if not by_method and not by_tool:
+            return self.default
+        if not self.default and not (by_method and by_tool):
+            return by_method or by_tool
+        return self._merge(self.default, by_method, by_tool)
 
     @staticmethod
     def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
