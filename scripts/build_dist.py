@@ -56,6 +56,18 @@ def _installed_rust_targets() -> set[str]:
     return set(out.split())
 
 
+def _add_rust_target(target: str) -> bool:
+    """Install a cross target's standard library with rustup (once per machine)."""
+    print(f"== rustup target add {target}", flush=True)
+    try:
+        proc = subprocess.run(["rustup", "target", "add", target], capture_output=True, text=True)
+    except OSError:
+        return False
+    if proc.returncode != 0:
+        print(proc.stderr.strip(), file=sys.stderr)
+    return proc.returncode == 0
+
+
 def _zig_available() -> bool:
     if importlib.util.find_spec("ziglang") is None:
         return False
@@ -75,9 +87,9 @@ def plan_builds(use_zig: bool) -> list[Plan]:
         elif platform.os != "linux" or not host.endswith("-linux-gnu"):
             plan.skip = (f"needs a {platform.os} build machine (SDK and linker); "
                          "built by cibuildwheel in release.yml")
-        elif platform.rust_target not in targets:
-            plan.skip = (f"Rust target {platform.rust_target} not installed "
-                         f"(rustup target add {platform.rust_target})")
+        elif platform.rust_target not in targets and not _add_rust_target(platform.rust_target):
+            plan.skip = (f"Rust target {platform.rust_target} not installed and "
+                         f"`rustup target add {platform.rust_target}` failed")
         elif zig:
             plan.zig = True
         elif platform.arch == "aarch64" and shutil.which(AARCH64_GCC):
