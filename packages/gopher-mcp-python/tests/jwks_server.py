@@ -21,7 +21,8 @@ class JwksServer:
     delay_s: float = 0.0
     status: int = 200
     url: str = ""
-    #: (arrival, departure) ``time.perf_counter()`` pairs, one per request served.
+    #: (arrival, answer) ``time.perf_counter()`` pairs, one per request, recorded just before
+    #: the response is written.
     intervals: list[tuple[float, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -38,14 +39,15 @@ def _handler(state: JwksServer) -> type[BaseHTTPRequestHandler]:
             arrival = time.perf_counter()
             if state.delay_s:
                 time.sleep(state.delay_s)
+            # recorded before answering: once a client has its answer, its request is counted
+            with state.lock:
+                state.intervals.append((arrival, time.perf_counter()))
             body = json.dumps(state.document).encode()
             self.send_response(state.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-            with state.lock:
-                state.intervals.append((arrival, time.perf_counter()))
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
