@@ -69,6 +69,11 @@ def _add_rust_target(target: str) -> bool:
 
 
 def _zig_available() -> bool:
+    """cargo-zigbuild and ziglang are installed (in this environment or on PATH)."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        # Run as <venv>/bin/python without activating: its tools are still this env's tools.
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
     if importlib.util.find_spec("ziglang") is None:
         return False
     return shutil.which("cargo-zigbuild") is not None
