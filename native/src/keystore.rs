@@ -87,6 +87,9 @@ struct State {
     static_keys: bool,
     refresh_wanted: bool,
     background_running: bool,
+    /// The process that owns `in_flight` / `background_running`: after a fork the child has
+    /// neither the fetching thread nor the refresher, so both flags are reset there.
+    pid: u32,
 }
 
 pub struct KeyStore {
@@ -107,7 +110,7 @@ impl KeyStore {
             current: ArcSwapOption::empty(),
             url,
             settings: ArcSwap::from_pointee(settings),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State { pid: std::process::id(), ..State::default() }),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
             refresh_requested: AtomicBool::new(false),
@@ -117,7 +120,17 @@ impl KeyStore {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave State inconsistent in a way that matters
         // more than refusing service; keep going with the data as it is.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if state.pid != pid {
+            // We are a forked child (e.g. a pre-forking server's worker): the threads behind
+            // these flags stayed in the parent.
+            state.pid = pid;
+            state.in_flight = false;
+            state.background_running = false;
+            self.refresh_requested.store(false, Ordering::Release);
+        }
+        state
     }
 
     pub fn settings(&self) -> Arc<StoreSettings> {
