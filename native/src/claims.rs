@@ -1,9 +1,9 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
 
-use crate::error::{quote, sanitize, Error, ErrorCode, Result};
+use crate::error::{quote, Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
-/// How many characters of a claim value an error message may quote.
+/// How many bytes of a claim value an error message may quote.
 const QUOTE_CHARS: usize = 128;
 /// How many missing scopes an error message names.
 const MAX_NAMED_SCOPES: usize = 8;
@@ -232,7 +232,7 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
         let mut named: Vec<String> = missing
             .iter()
             .take(MAX_NAMED_SCOPES)
-            .map(|s| sanitize(s, 48))
+            .map(|s| quote(s, 40))
             .collect();
         if missing.len() > MAX_NAMED_SCOPES {
             named.push(format!("and {} more", missing.len() - MAX_NAMED_SCOPES));
@@ -474,7 +474,7 @@ mod tests {
         );
         let e = check(&claims(base()), &need(&["mcp:admin", "mcp:read", "x"]), NOW).unwrap_err();
         assert_eq!(e.code, ErrorCode::InsufficientScope);
-        assert!(e.message.contains("mcp:admin, x"), "{}", e.message);
+        assert!(e.message.contains(r#""mcp:admin", "x""#), "{}", e.message);
         assert_eq!(
             code(&without("scope"), &need(&["mcp:read"])),
             Some(ErrorCode::InsufficientScope)
