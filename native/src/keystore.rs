@@ -393,14 +393,23 @@ impl KeyStore {
         Some(due)
     }
 
+    /// The refresher thread's body. Whatever happens inside (even a panic), the thread
+    /// leaves `background_running` false behind, so a later request can start a new one.
     fn background_loop(self: Arc<Self>) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.refresh_until_idle()));
+        self.lock().background_running = false;
+        self.changed.notify_all();
+    }
+
+    /// Refreshes whenever due; returns when stopped, static, or nothing is scheduled.
+    fn refresh_until_idle(&self) {
         let mut state = self.lock();
         loop {
             if self.stop.load(Ordering::Relaxed) || state.static_keys {
-                break;
+                return;
             }
             let settings = self.settings.load_full();
-            let Some(due) = self.next_due(&state, &settings) else { break };
+            let Some(due) = self.next_due(&state, &settings) else { return };
             if state.in_flight {
                 state = self.changed.wait_timeout(state, Duration::from_millis(200)).unwrap_or_else(|p| p.into_inner()).0;
                 continue;
@@ -418,9 +427,6 @@ impl KeyStore {
             let _ = self.run_flight();
             state = self.lock();
         }
-        state.background_running = false;
-        drop(state);
-        self.changed.notify_all();
     }
 
     /// Stops the background thread: it notices at once when idle, within ~100 ms when in
