@@ -82,3 +82,41 @@ impl Default for AlgorithmSet {
         AlgorithmSet::all()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_case_sensitive() {
+        for a in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(a.name()), Some(a));
+        }
+        for bad in [
+            "none", "None", "HS256", "rs256", "Rs256", "ES512", "ES256K", "Ed25519", "EDDSA", "",
+            " RS256",
+        ] {
+            assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sets() {
+        let all = AlgorithmSet::all();
+        assert!(Algorithm::ALL.iter().all(|a| all.contains(*a)));
+        assert_eq!(AlgorithmSet::default(), all);
+        let some = AlgorithmSet::parse(" RS256 , ES256,EdDSA").unwrap();
+        assert!(
+            some.contains(Algorithm::RS256)
+                && some.contains(Algorithm::ES256)
+                && some.contains(Algorithm::EdDSA)
+        );
+        assert!(!some.contains(Algorithm::PS256) && !some.contains(Algorithm::RS384));
+        assert!(AlgorithmSet::parse("").unwrap_err().contains("\"\""));
+        assert!(AlgorithmSet::parse("RS256,HS256")
+            .unwrap_err()
+            .contains("HS256"));
+        assert!(AlgorithmSet::parse("RS256,,ES256").is_err());
+        assert!(AlgorithmSet::parse("none").is_err());
+    }
+}

@@ -65,10 +65,8 @@ impl TokenCache {
             let mut map = lock(shard);
             if capacity == 0 {
                 *map = HashMap::new();
-            } else {
-                while map.len() > per_shard {
-                    evict_one(&mut map);
-                }
+            } else if map.len() > per_shard {
+                shrink_to(&mut map, per_shard);
             }
         }
     }
@@ -115,10 +113,12 @@ impl TokenCache {
         let per_shard = per_shard(capacity);
         let mut map = lock(self.shard(token));
         if map.len() >= per_shard && !map.contains_key(token) {
+            // One pass frees at least an eighth of the shard, so this O(n) work happens at
+            // most once per n/8 inserts: amortised O(1).
             let now = unix_now();
             map.retain(|_, e| e.generation == generation && e.expires_at > now);
-            while map.len() >= per_shard {
-                evict_one(&mut map);
+            if map.len() >= per_shard {
+                shrink_to(&mut map, per_shard - per_shard / 8 - 1);
             }
         }
         map.insert(token.into(), Entry { claims, generation, alg, expires_at });
@@ -142,9 +142,31 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn evict_one(map: &mut HashMap<Box<str>, Entry>) {
-    if let Some(key) = map.keys().next().cloned() {
-        map.remove(&key);
+/// Drops entries spread evenly over the table until at most `limit` remain, in one pass.
+fn shrink_to(map: &mut HashMap<Box<str>, Entry>, limit: usize) {
+    let mut excess = map.len().saturating_sub(limit);
+    if excess == 0 {
+        return;
+    }
+    let stride = (map.len() / excess).max(1);
+    let mut seen = 0usize;
+    map.retain(|_, _| {
+        seen += 1;
+        if excess > 0 && seen % stride == 0 {
+            excess -= 1;
+            false
+        } else {
+            true
+        }
+    });
+    // Rounding may leave a few; the table's end drops them.
+    if excess > 0 {
+        let mut keep = limit;
+        map.retain(|_, _| {
+            let k = keep > 0;
+            keep = keep.saturating_sub(1);
+            k
+        });
     }
 }
 
@@ -218,6 +240,18 @@ mod tests {
         cache.set_capacity(10);
         cache.insert("t", claims(later()), 1, Algorithm::EdDSA);
         assert!(cache.get("t", 1, AlgorithmSet::all()).is_some());
+    }
+
+    #[test]
+    fn shrinking_keeps_exactly_the_limit() {
+        for (n, limit) in [(10, 3), (100, 99), (1000, 1), (7, 0), (5, 5)] {
+            let mut map = HashMap::new();
+            for i in 0..n {
+                map.insert(format!("t{i}").into_boxed_str(), Entry { claims: claims(later()), generation: 1, alg: Algorithm::EdDSA, expires_at: later() });
+            }
+            shrink_to(&mut map, limit);
+            assert_eq!(map.len(), limit.min(n), "{n} → {limit}");
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
 
-use crate::error::{quote, sanitize, Error, ErrorCode, Result};
+use crate::error::{quote, Error, ErrorCode, Result};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
-/// How many characters of a claim value an error message may quote.
+/// How many bytes of a claim value an error message may quote.
 const QUOTE_CHARS: usize = 128;
 /// How many missing scopes an error message names.
 const MAX_NAMED_SCOPES: usize = 8;
@@ -49,23 +50,25 @@ fn audience_list(value: &Value) -> Option<Vec<String>> {
 /// Scopes granted by `scope` and `scp`. `scope` counts only as a string; `scp` as a string or
 /// as an array made only of strings. Anything else grants nothing.
 fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut add = |s: &str| {
-        if !s.is_empty() && !out.iter().any(|o| o == s) {
-            out.push(s.to_owned());
-        }
-    };
+    let mut listed: Vec<&str> = Vec::new();
     if let Some(Value::String(s)) = raw.get("scope") {
-        s.split(' ').for_each(&mut add);
+        listed.extend(s.split(' '));
     }
     match raw.get("scp") {
-        Some(Value::String(s)) => s.split(' ').for_each(&mut add),
+        Some(Value::String(s)) => listed.extend(s.split(' ')),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            items.iter().filter_map(Value::as_str).for_each(&mut add);
+            listed.extend(items.iter().filter_map(Value::as_str));
         }
         _ => {}
     }
-    out
+    // A HashSet keeps deduplication linear: the payload is parsed before the signature is
+    // checked, so its size is the sender's choice (up to max_token_bytes).
+    let mut seen: HashSet<&str> = HashSet::with_capacity(listed.len());
+    listed
+        .into_iter()
+        .filter(|s| !s.is_empty() && seen.insert(s))
+        .map(str::to_owned)
+        .collect()
 }
 
 impl Claims {
@@ -232,7 +235,7 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
         let mut named: Vec<String> = missing
             .iter()
             .take(MAX_NAMED_SCOPES)
-            .map(|s| sanitize(s, 48))
+            .map(|s| quote(s, 40))
             .collect();
         if missing.len() > MAX_NAMED_SCOPES {
             named.push(format!("and {} more", missing.len() - MAX_NAMED_SCOPES));
@@ -474,7 +477,7 @@ mod tests {
         );
         let e = check(&claims(base()), &need(&["mcp:admin", "mcp:read", "x"]), NOW).unwrap_err();
         assert_eq!(e.code, ErrorCode::InsufficientScope);
-        assert!(e.message.contains("mcp:admin, x"), "{}", e.message);
+        assert!(e.message.contains(r#""mcp:admin", "x""#), "{}", e.message);
         assert_eq!(
             code(&without("scope"), &need(&["mcp:read"])),
             Some(ErrorCode::InsufficientScope)
@@ -520,6 +523,14 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn many_scopes_stay_cheap_and_deduplicated() {
+        let listed: Vec<String> = (0..6000).map(|i| format!("s{}", i % 3000)).collect();
+        let c = with("scope", json!(listed.join(" ")));
+        assert_eq!(c.scopes.len(), 3000);
+        assert_eq!(c.scopes.first().map(String::as_str), Some("s0"));
     }
 
     #[test]

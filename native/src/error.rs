@@ -50,34 +50,47 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Makes untrusted text safe to put in an error message: at most `max_chars` characters (an
-/// ellipsis marks a cut), control characters (U+0000..U+001F, U+007F..U+009F) escaped as
-/// `\u{..}`. Use it for every value that came from a token, a JWKS or a caller.
-pub fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(2)));
-    for (count, c) in text.chars().enumerate() {
-        if count >= max_chars {
-            out.push('…');
-            break;
-        }
+/// Makes untrusted text safe to put in an error message: control characters (U+0000..U+001F,
+/// U+007F..U+009F) escaped as `\u{..}`, and at most `max_bytes` bytes of output (an ellipsis
+/// marks a cut). Use it for every value that came from a token, a JWKS or a caller.
+pub fn sanitize(text: &str, max_bytes: usize) -> String {
+    bounded(text, max_bytes, |c, out| {
         if c.is_control() {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
         }
-    }
-    out
+    })
 }
 
-/// Untrusted text as a quoted, escaped literal for an error message: at most `max_chars`
-/// characters (an ellipsis marks a cut), with quotes, backslashes, control and other
-/// non-printable characters escaped (Rust debug escaping).
-pub fn quote(text: &str, max_chars: usize) -> String {
-    let mut cut: String = text.chars().take(max_chars).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+/// Untrusted text as a quoted literal for an error message: quotes, backslashes, control and
+/// other non-printable characters escaped (Rust debug escaping), the escaped content at most
+/// `max_bytes` bytes (an ellipsis marks a cut), surrounded by double quotes.
+pub fn quote(text: &str, max_bytes: usize) -> String {
+    let inner = bounded(text, max_bytes, |c, out| {
+        if c == '\'' {
+            out.push(c);
+        } else {
+            out.extend(c.escape_debug());
+        }
+    });
+    format!("\"{inner}\"")
+}
+
+/// Appends each character's rendering while the output stays within `max_bytes`.
+fn bounded(text: &str, max_bytes: usize, render: impl Fn(char, &mut String)) -> String {
+    let mut out = String::with_capacity(text.len().min(max_bytes) + 3);
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.clear();
+        render(c, &mut piece);
+        if out.len() + piece.len() > max_bytes {
+            out.push('…');
+            break;
+        }
+        out.push_str(&piece);
     }
-    format!("{cut:?}")
+    out
 }
 
 #[cfg(test)]
@@ -87,19 +100,33 @@ mod tests {
     #[test]
     fn sanitize_escapes_controls_and_bounds_length() {
         assert_eq!(sanitize("abc", 10), "abc");
-        assert_eq!(sanitize("a\nb\u{7f}\u{0}", 10), "a\\u{a}b\\u{7f}\\u{0}");
+        assert_eq!(sanitize("a\nb\u{7f}\u{0}", 40), "a\\u{a}b\\u{7f}\\u{0}");
         assert_eq!(sanitize("abcdef", 3), "abc…");
-        assert_eq!(sanitize("ééé", 2), "éé…");
+        assert_eq!(sanitize("ééé", 4), "éé…");
         assert_eq!(sanitize("", 0), "");
         assert_eq!(sanitize("x", 0), "…");
+        let worst = "\u{1}".repeat(1000);
+        assert!(sanitize(&worst, 100).len() <= 103);
     }
 
     #[test]
     fn quote_escapes_and_bounds() {
         assert_eq!(quote("abc", 10), "\"abc\"");
-        assert_eq!(quote("a\"b\\\0\n", 10), "\"a\\\"b\\\\\\0\\n\"");
+        assert_eq!(quote("it's", 10), "\"it's\"");
+        assert_eq!(quote("a\"b\\\0\n", 20), "\"a\\\"b\\\\\\0\\n\"");
         assert_eq!(quote("abcdef", 3), "\"abc…\"");
-        assert_eq!(quote("\u{202e}x", 5), "\"\\u{202e}x\"");
+        assert_eq!(quote("\u{202e}x", 20), "\"\\u{202e}x\"");
+        for worst in [
+            "\u{0}".repeat(500),
+            "\u{10ffff}".repeat(500),
+            "é".repeat(500),
+        ] {
+            assert!(
+                quote(&worst, 128).len() <= 128 + 5,
+                "{}",
+                quote(&worst, 128)
+            );
+        }
     }
 
     #[test]

@@ -516,6 +516,21 @@ mod tests {
     }
 
     #[test]
+    fn key_sets_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<KeySet>();
+        shareable::<Key>();
+        let ks = std::sync::Arc::new(set(&rsa(r#","kid":"a""#)));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let ks = std::sync::Arc::clone(&ks);
+                std::thread::spawn(move || ks.select(Some("a")).is_some())
+            })
+            .collect();
+        assert!(handles.into_iter().all(|h| h.join().unwrap_or(false)));
+    }
+
+    #[test]
     fn selection_by_kid() {
         let ks = set(&format!(
             "{},{}",

@@ -4,6 +4,16 @@
 //! first, then exactly three strict-base64url segments, a strict-JSON header and payload, and
 //! the header policy (alg, typ, crit, kid). `verify` then picks the key and checks the
 //! signature; `claims::check` does the registered claims.
+//!
+//! The whole validation, as a client runs it (fetching and caching left out):
+//!
+//! ```text
+//! let keys: Arc<KeySet> = Arc::new(KeySet::parse(jwks_bytes)?);     // once per JWKS
+//! let token = jwt::decode(bearer, max_token_bytes, allowed_algorithms)?;  // INVALID_TOKEN
+//! let key = jwt::verify(&token, &keys)?;   // INVALID_KEY → maybe refetch once; INVALID_SIGNATURE
+//! claims::check(&token.claims, &requirements, now)?;  // EXPIRED_TOKEN, INVALID_ISSUER, …
+//! // key.thumbprint identifies the verifying key (token cache); token.claims holds the payload.
+//! ```
 
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;

@@ -87,6 +87,9 @@ struct State {
     static_keys: bool,
     refresh_wanted: bool,
     background_running: bool,
+    /// The process that owns `in_flight` / `background_running`: after a fork the child has
+    /// neither the fetching thread nor the refresher, so both flags are reset there.
+    pid: u32,
 }
 
 pub struct KeyStore {
@@ -107,7 +110,7 @@ impl KeyStore {
             current: ArcSwapOption::empty(),
             url,
             settings: ArcSwap::from_pointee(settings),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State { pid: std::process::id(), ..State::default() }),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
             refresh_requested: AtomicBool::new(false),
@@ -117,7 +120,17 @@ impl KeyStore {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave State inconsistent in a way that matters
         // more than refusing service; keep going with the data as it is.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if state.pid != pid {
+            // We are a forked child (e.g. a pre-forking server's worker): the threads behind
+            // these flags stayed in the parent.
+            state.pid = pid;
+            state.in_flight = false;
+            state.background_running = false;
+            self.refresh_requested.store(false, Ordering::Release);
+        }
+        state
     }
 
     pub fn settings(&self) -> Arc<StoreSettings> {
@@ -380,14 +393,23 @@ impl KeyStore {
         Some(due)
     }
 
+    /// The refresher thread's body. Whatever happens inside (even a panic), the thread
+    /// leaves `background_running` false behind, so a later request can start a new one.
     fn background_loop(self: Arc<Self>) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.refresh_until_idle()));
+        self.lock().background_running = false;
+        self.changed.notify_all();
+    }
+
+    /// Refreshes whenever due; returns when stopped, static, or nothing is scheduled.
+    fn refresh_until_idle(&self) {
         let mut state = self.lock();
         loop {
             if self.stop.load(Ordering::Relaxed) || state.static_keys {
-                break;
+                return;
             }
             let settings = self.settings.load_full();
-            let Some(due) = self.next_due(&state, &settings) else { break };
+            let Some(due) = self.next_due(&state, &settings) else { return };
             if state.in_flight {
                 state = self.changed.wait_timeout(state, Duration::from_millis(200)).unwrap_or_else(|p| p.into_inner()).0;
                 continue;
@@ -405,9 +427,6 @@ impl KeyStore {
             let _ = self.run_flight();
             state = self.lock();
         }
-        state.background_running = false;
-        drop(state);
-        self.changed.notify_all();
     }
 
     /// Stops the background thread: it notices at once when idle, within ~100 ms when in

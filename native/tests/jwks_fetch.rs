@@ -297,3 +297,19 @@ fn garbage_tokens_never_trigger_a_fetch() {
     }
     assert_eq!(server.requests(), 0);
 }
+
+#[test]
+fn unknown_kid_refetches_resume_after_the_interval() {
+    let a = TestKey::new("a", 1);
+    let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
+    let c = client(&server.url()); // min_refresh_interval = 1 s
+    assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
+    let unknown = |n: u32| a.token_with(&format!("unknown-{n}"), ISSUER, support::now() + 60, "", "x");
+    assert_eq!(code(&c, &unknown(1)), ErrorCode::InvalidKey);
+    assert_eq!(server.requests(), 2, "the first unknown kid refetches");
+    assert_eq!(code(&c, &unknown(2)), ErrorCode::InvalidKey);
+    assert_eq!(server.requests(), 2, "within the interval: no refetch");
+    thread::sleep(Duration::from_millis(1100));
+    assert_eq!(code(&c, &unknown(3)), ErrorCode::InvalidKey);
+    assert_eq!(server.requests(), 3, "after the interval: one more");
+}
