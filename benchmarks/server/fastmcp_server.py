@@ -1,0 +1,35 @@
+"""The FastMCP peer: get-weather behind FastMCP's own ``JWTVerifier`` (JWKS over loopback).
+
+Run by ``run.py`` as ``uvicorn fastmcp_server:app`` in a venv with the pinned ``fastmcp``;
+settings from the environment: ``BENCH_JWKS_URI``, ``BENCH_ISSUER``, ``BENCH_SERVER_URL``.
+Stateless Streamable HTTP with JSON responses, so ``tools/call`` needs no session.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fastmcp import FastMCP
+from fastmcp.server.auth.providers.jwt import JWTVerifier
+from py_auth_mcp_server.tools.weather_tools import current_weather
+
+SERVER_URL = os.environ["BENCH_SERVER_URL"]
+
+verifier = JWTVerifier(
+    jwks_uri=os.environ["BENCH_JWKS_URI"],
+    issuer=os.environ["BENCH_ISSUER"],
+    audience=SERVER_URL + "/mcp",
+    algorithm="RS256",
+    base_url=SERVER_URL,
+)
+mcp = FastMCP("fastmcp-weather", auth=verifier)
+
+
+@mcp.tool(name="get-weather", description="Current weather for a city (made-up data).")
+def get_weather(city: str) -> dict[str, Any]:
+    """The same tool body as the example's get-weather."""
+    return current_weather(city)
+
+
+app = mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
