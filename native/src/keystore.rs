@@ -339,9 +339,20 @@ impl KeyStore {
         let url = self.url.as_ref().ok_or_else(|| Error::new(ErrorCode::JwksFetchFailed, "no jwks_uri"))?;
         let settings = self.settings.load_full();
         let body = fetch::fetch(url, &settings.fetch, Some(&self.stop))?;
-        KeySet::parse(&body).map_err(|e| {
+        let keys = KeySet::parse(&body).map_err(|e| {
             Error::new(ErrorCode::JwksFetchFailed, format!("the JWKS from {} is not usable: {}", url.text, e.message))
-        })
+        })?;
+        // A set without one usable key is a failed fetch, not a rotation to "no keys": the last
+        // good keys stay in use (an IdP that briefly serves `{"keys":[]}` must not lock everyone
+        // out), exactly as `load_jwks` refuses such a set.
+        if keys.keys.is_empty() {
+            let mut message = format!("the JWKS from {} has no usable key", url.text);
+            if let Some(first) = keys.skipped.first() {
+                message.push_str(&format!(" ({} skipped; first: {first})", keys.skipped.len()));
+            }
+            return Err(Error::new(ErrorCode::JwksFetchFailed, message));
+        }
+        Ok(keys)
     }
 
     /// Asks for a refresh of stale keys without waiting for it.

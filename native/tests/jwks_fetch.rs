@@ -191,6 +191,38 @@ fn keeps_the_last_good_keys_while_the_idp_is_down() {
 }
 
 #[test]
+fn a_key_set_without_usable_keys_does_not_replace_the_last_good_one() {
+    let a = TestKey::new("a", 1);
+    let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
+    let c = client(&server.url());
+    c.set_option("cache_duration", "1").unwrap();
+    c.set_option("token_cache_size", "0").unwrap(); // every validation really verifies
+    assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
+    let hmac_only = r#"{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"a"}]}"#;
+    for unusable in [r#"{"keys":[]}"#, hmac_only] {
+        server.set(Behavior::Serve(unusable.to_string()));
+        let before = server.requests();
+        eventually("a refresh fetched the unusable set", || {
+            let _ = c.validate(&a.token(""), &options());
+            server.requests() > before
+        });
+        for _ in 0..5 {
+            assert_eq!(code(&c, &a.token("")), ErrorCode::Success, "after serving {unusable}");
+        }
+    }
+}
+
+#[test]
+fn a_first_fetch_without_usable_keys_fails_closed() {
+    let a = TestKey::new("a", 1);
+    let server = JwksServer::start(Behavior::Serve(r#"{"keys":[]}"#.to_string()));
+    let c = client(&server.url());
+    let err = c.validate(&a.token(""), &options()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::JwksFetchFailed);
+    assert!(err.message.contains("no usable key"), "{}", err.message);
+}
+
+#[test]
 fn no_reachable_idp_fails_closed_within_the_timeout() {
     let a = TestKey::new("a", 1);
     let url = format!("http://127.0.0.1:{}/jwks", support::closed_port());
