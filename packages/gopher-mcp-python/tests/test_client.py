@@ -517,16 +517,21 @@ def test_repeated_token_against_a_client_of_another_issuer_is_refused(
     assert (result.error_code, payload) == (GopherAuthError.INVALID_ISSUER, None)
 
 
-def test_decoded_payload_memo_is_bounded() -> None:
+def test_decoded_payload_memo_is_bounded_and_hands_out_copies() -> None:
     from gopher_mcp_python.ffi.auth._payload import DecodedPayloads, PayloadFields
 
     memo = DecodedPayloads(max_entries=3, max_token_bytes=10)
-    fields = PayloadFields("s", "a", None, 1, "i", '{"sub": "s"}')
+    claims = {"sub": "s", "aud": ["a", "b"], "n": {"x": [1, 2.5, None, True]}}
+    fields = PayloadFields("s", "a", None, 1, "i", claims)
     for index in range(5):
         memo.remember(b"token-%d" % index, fields)
     assert len(memo) == 3
     assert memo.get(b"token-0") is None
-    assert memo.get(b"token-4") is fields
+    remembered = memo.get(b"token-4")
+    assert remembered is not None
+    first, second = remembered.to_payload(), remembered.to_payload()
+    assert first == second == TokenPayload("s", "a", None, 1, "i", claims)
+    assert first.claims is not second.claims
+    assert first.claims["n"]["x"] is not second.claims["n"]["x"]
     memo.remember(b"x" * 11, fields)
     assert memo.get(b"x" * 11) is None
-    assert fields.to_payload() == TokenPayload("s", "a", None, 1, "i", {"sub": "s"})
