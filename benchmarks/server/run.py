@@ -10,6 +10,9 @@ first fetch) and runs with the same worker count, one target at a time:
 
 - ``example``: py_auth_mcp_server under gunicorn (sync workers, the documented command);
 - ``example-noauth``: the same with ``PY_AUTH_MCP_NO_AUTH=1`` (what auth costs);
+- ``example-gthread`` / ``example-gthread-noauth``: the same two with gunicorn's ``gthread``
+  worker (``--threads``, default 8): still one process per worker, but HTTP keep-alive and a
+  thread pool, like the peers' one uvicorn process serving many connections;
 - ``fastmcp``: FastMCP with its ``JWTVerifier`` under uvicorn (``fastmcp_server.py``);
 - ``mcp-sdk``: ``mcp.server.fastmcp.FastMCP`` with a PyJWT ``TokenVerifier`` + ``AuthSettings``
   under uvicorn (``mcp_sdk_server.py``).
@@ -105,7 +108,7 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
         used.add(port)
         return port
 
-    def example(name: str, *, auth: bool) -> Target:
+    def example(name: str, *, auth: bool, threads: int = 0) -> Target:
         port = fresh_port()
         config = Path(args.work_dir) / f"{name}.config"
         config.write_text(
@@ -118,6 +121,8 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
             "--bind", f"127.0.0.1:{port}", "--no-control-socket",
             "py_auth_mcp_server.app:create_app()",
         )  # fmt: skip
+        if threads:  # gthread: keep-alive connections, requests on a thread pool
+            argv = (*argv[:-1], "--worker-class", "gthread", "--threads", str(threads), argv[-1])
         env = {**base_env, "PY_AUTH_MCP_CONFIG": str(config)}
         if not auth:
             env["PY_AUTH_MCP_NO_AUTH"] = "1"
@@ -141,6 +146,8 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
     return [
         example("example", auth=True),
         example("example-noauth", auth=False),
+        example("example-gthread", auth=True, threads=args.threads),
+        example("example-gthread-noauth", auth=False, threads=args.threads),
         peer("fastmcp", args.fastmcp_python, "fastmcp_server"),
         peer("mcp-sdk", args.sdk_python, "mcp_sdk_server"),
     ]
@@ -321,12 +328,13 @@ def markdown(results: Sequence[Result], args: argparse.Namespace) -> str:
         f"median of {args.rounds} interleaved rounds. Ratios: requests/s.",
         "",
         "| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req "
-        "| × FastMCP | × example no-auth |",
+        "| × FastMCP | × example no-auth (same worker class) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         fast = by.get(("fastmcp", result.scenario))
-        noauth = by.get(("example-noauth", result.scenario))
+        baseline = "example-gthread-noauth" if "gthread" in result.target else "example-noauth"
+        noauth = by.get((baseline, result.scenario))
         ratio_fast = f"{result.requests_per_s / fast.requests_per_s:.2f}" if fast else "–"
         ratio_noauth = f"{result.requests_per_s / noauth.requests_per_s:.2f}" if noauth else "–"
         rows.append(
@@ -345,11 +353,21 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads of a gthread worker")
     parser.add_argument("--example-python", default=sys.executable)
     parser.add_argument("--fastmcp-python", default=sys.executable)
     parser.add_argument("--sdk-python", default=sys.executable)
     parser.add_argument(
-        "--targets", nargs="+", default=["example", "example-noauth", "fastmcp", "mcp-sdk"]
+        "--targets",
+        nargs="+",
+        default=[
+            "example",
+            "example-noauth",
+            "example-gthread",
+            "example-gthread-noauth",
+            "fastmcp",
+            "mcp-sdk",
+        ],
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
