@@ -119,7 +119,9 @@ def main() -> int:
         thread_repeats,
     )
 
-    report, all_met = render(setups, peer_names, cases, scaling, control, TARGETS, THREAD_TARGET)
+    report, all_met = render(
+        setups, peer_names, cases, scaling, control, TARGETS, THREAD_TARGET, (CACHE_ON, CACHE_OFF)
+    )
     print(f"validate_peers — {_machine()}")
     print(f"native library: {library_description()}")
     print(
