@@ -61,14 +61,26 @@ fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
         }
         _ => {}
     }
-    // A HashSet keeps deduplication linear: the payload is parsed before the signature is
-    // checked, so its size is the sender's choice (up to max_token_bytes).
-    let mut seen: HashSet<&str> = HashSet::with_capacity(listed.len());
-    listed
-        .into_iter()
-        .filter(|s| !s.is_empty() && seen.insert(s))
-        .map(str::to_owned)
-        .collect()
+    // Short lists (the normal case) deduplicate by scanning; long ones through a HashSet, so
+    // the cost stays linear: the payload is parsed before the signature is checked, and its
+    // size is the sender's choice (up to max_token_bytes).
+    let mut out: Vec<String> = Vec::with_capacity(listed.len());
+    if listed.len() <= 32 {
+        for s in listed {
+            if !s.is_empty() && !out.iter().any(|o| o == s) {
+                out.push(s.to_owned());
+            }
+        }
+    } else {
+        let mut seen: HashSet<&str> = HashSet::with_capacity(listed.len());
+        out.extend(
+            listed
+                .into_iter()
+                .filter(|s| !s.is_empty() && seen.insert(s))
+                .map(str::to_owned),
+        );
+    }
+    out
 }
 
 impl Claims {
