@@ -2,6 +2,8 @@
 //! URL-safe alphabet only, no `=` padding, no whitespace, and canonical — the unused bits of the
 //! last character must be zero, so every byte string has exactly one accepted encoding.
 
+#![forbid(unsafe_code)]
+
 /// Why a base64url string was refused. Messages never quote the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum B64Error {

@@ -1,5 +1,7 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
 
+#![forbid(unsafe_code)]
+
 use crate::error::{quote, Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 use std::collections::HashSet;

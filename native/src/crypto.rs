@@ -27,6 +27,8 @@
 //! `ParsedPublicKey` per algorithm they may be used with, EC and Ed25519 keys hold one. The
 //! verification path does only the length/range checks of the policy and the backend call.
 
+#![forbid(unsafe_code)]
+
 use crate::alg::Algorithm;
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};

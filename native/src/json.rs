@@ -6,6 +6,8 @@
 //! parsers that keep different duplicates could otherwise read different headers or claims
 //! out of the same signed bytes.
 
+#![forbid(unsafe_code)]
+
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;

@@ -4,6 +4,8 @@
 //! cannot be used safely is skipped with a reason, never fatal, so one odd key at the IdP does
 //! not take every token down. Key material is parsed once here, through `crypto`.
 
+#![forbid(unsafe_code)]
+
 use crate::alg::Algorithm;
 use crate::b64;
 use crate::crypto::{self, EcCurve, PublicKey};

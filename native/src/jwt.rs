@@ -15,6 +15,8 @@
 //! // key.thumbprint identifies the verifying key (token cache); token.claims holds the payload.
 //! ```
 
+#![forbid(unsafe_code)]
+
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::claims::Claims;
