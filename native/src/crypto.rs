@@ -118,11 +118,13 @@ fn rsa_params(alg: Algorithm) -> Option<&'static RsaParameters> {
     }
 }
 
-/// A public key, parsed once, ready to verify.
+/// A public key, parsed once, ready to verify. Cloning shares the backend key (cheap).
+#[derive(Clone)]
 pub struct PublicKey {
     inner: Inner,
 }
 
+#[derive(Clone)]
 enum Inner {
     Rsa {
         /// Modulus length in bytes: the only accepted signature length.

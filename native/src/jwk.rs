@@ -35,6 +35,7 @@ const RSA_ALGS: [Algorithm; 6] = [
 ];
 
 /// One usable public key.
+#[derive(Clone)]
 pub struct Key {
     /// `kid`, if the JWK had one.
     pub kid: Option<String>,
@@ -257,7 +258,7 @@ fn okp_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String),
 }
 
 /// The usable keys of one JWK Set. Immutable once built; shared behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct KeySet {
     pub keys: Vec<Key>,
     /// Human-readable reasons for each skipped JWK (bounded), for diagnostics.
