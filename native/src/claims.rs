@@ -135,9 +135,12 @@ fn time_claim(raw: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
     }
 }
 
-/// Formats a time value for messages without echoing arbitrary precision.
+/// Formats a time value for messages: whole seconds as integers, fractions to milliseconds,
+/// and absurd magnitudes in scientific notation so a message never grows with the claim.
 fn show_time(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e18 {
+    if t.abs() >= 1e15 {
+        format!("{t:e}")
+    } else if t.fract() == 0.0 {
         format!("{}", t as i64)
     } else {
         format!("{t:.3}")
@@ -537,6 +540,18 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn time_values_in_messages_stay_short() {
+        assert_eq!(show_time(1767225600.0), "1767225600");
+        assert_eq!(show_time(1.25), "1.250");
+        assert_eq!(show_time(-5.0), "-5");
+        assert_eq!(show_time(1e308), "1e308");
+        for (claim, v) in [("nbf", 1e308), ("iat", 1.7e308), ("exp", -1.7e308)] {
+            let e = check(&with(claim, json!(v)), &req(), NOW).unwrap_err();
+            assert!(e.message.len() < 160, "{}", e.message);
+        }
     }
 
     #[test]
