@@ -19,6 +19,9 @@
 //! tokens, same run: RS256 21.1 µs (1.18× raw verify), PS256 21.9 µs (1.18×), ES256 59.5 µs
 //! (1.06×), ES384 224 µs (1.02×), EdDSA 44.4 µs (1.07×); `jwt::decode` alone ≈ 2.6-2.8 µs.
 //!
+//! Reproduce with `cargo run --release --bin backends` and `--bin pipeline` in
+//! `native/benches/backend` (its own workspace, so ring never enters the engine's build).
+//!
 //! aws-lc-rs is faster on every algorithm, and its `ParsedPublicKey` lets a key be parsed once
 //! at JWKS load (ring re-parses RSA components and EC points on every verification). rustls
 //! must be configured with the same provider (`rustls::crypto::aws_lc_rs`).
