@@ -1,5 +1,7 @@
 //! JWS algorithms the engine accepts, and per-client allow-lists.
 
+#![forbid(unsafe_code)]
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     RS256,

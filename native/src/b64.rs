@@ -2,6 +2,8 @@
 //! URL-safe alphabet only, no `=` padding, no whitespace, and canonical — the unused bits of the
 //! last character must be zero, so every byte string has exactly one accepted encoding.
 
+#![forbid(unsafe_code)]
+
 /// Why a base64url string was refused. Messages never quote the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum B64Error {
@@ -29,40 +31,65 @@ impl std::fmt::Display for B64Error {
     }
 }
 
-/// The 6-bit value of a base64url character, or None.
-fn sextet(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
+/// Marks a byte outside the base64url alphabet in [`DECODE`].
+const INVALID: u8 = 0xff;
+
+/// Byte → 6-bit value, or [`INVALID`].
+static DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
     }
+    table
+};
+
+/// The 6-bit value of a byte; [`INVALID`] (which has bit 7 set) when not in the alphabet.
+#[inline(always)]
+fn sextet(c: u8) -> u8 {
+    DECODE[usize::from(c)]
+}
+
+/// Offset of the first non-alphabet byte (only called once a chunk is known to hold one).
+fn first_invalid(input: &[u8]) -> B64Error {
+    let position = input
+        .iter()
+        .position(|&c| sextet(c) == INVALID)
+        .unwrap_or(0);
+    B64Error::InvalidCharacter { position }
 }
 
 /// Decodes strict, unpadded, canonical base64url.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
-    let rem = input.len() % 4;
-    if rem == 1 {
-        return Err(B64Error::InvalidLength);
-    }
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let tail_out = match input.len() % 4 {
+        0 => 0,
+        2 => 1,
+        3 => 2,
+        _ => return Err(B64Error::InvalidLength),
+    };
+    let whole = input.len() / 4;
+    let mut out = vec![0u8; whole * 3 + tail_out];
+    let (body_out, tail_slot) = out.split_at_mut(whole * 3);
     let mut chunks = input.chunks_exact(4);
-    let mut offset = 0usize;
-    let value = |c: u8, position: usize| sextet(c).ok_or(B64Error::InvalidCharacter { position });
-    for chunk in chunks.by_ref() {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc = (acc << 6) | u32::from(value(c, offset + i)?);
+    for (chunk, dst) in chunks.by_ref().zip(body_out.chunks_exact_mut(3)) {
+        let &[a, b, c, d] = chunk else { continue };
+        let (a, b, c, d) = (sextet(a), sextet(b), sextet(c), sextet(d));
+        // Valid sextets are < 64; INVALID has bit 7 set, so one test covers all four.
+        if (a | b | c | d) & 0x80 != 0 {
+            return Err(first_invalid(input));
         }
-        out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
-        offset += 4;
+        let v = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+        dst.copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
     }
     let tail = chunks.remainder();
     let mut acc = 0u32;
-    for (i, &c) in tail.iter().enumerate() {
-        acc = (acc << 6) | u32::from(value(c, offset + i)?);
+    for &c in tail {
+        let v = sextet(c);
+        if v == INVALID {
+            return Err(first_invalid(input));
+        }
+        acc = (acc << 6) | u32::from(v);
     }
     match tail.len() {
         0 => {}
@@ -71,16 +98,15 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
             if acc & 0x0f != 0 {
                 return Err(B64Error::NonCanonical);
             }
-            out.push((acc >> 4) as u8);
+            tail_slot.copy_from_slice(&[(acc >> 4) as u8]);
         }
-        3 => {
+        _ => {
             // 18 bits: 16 data bits, 2 unused.
             if acc & 0x03 != 0 {
                 return Err(B64Error::NonCanonical);
             }
-            out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+            tail_slot.copy_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
         }
-        _ => return Err(B64Error::InvalidLength),
     }
     Ok(out)
 }

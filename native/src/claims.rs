@@ -1,5 +1,7 @@
 //! Registered-claim checks for access tokens (RFC 7519 §4.1, RFC 9068, scopes per RFC 8693 §4.2).
 
+#![forbid(unsafe_code)]
+
 use crate::error::{quote, Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -61,14 +63,26 @@ fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
         }
         _ => {}
     }
-    // A HashSet keeps deduplication linear: the payload is parsed before the signature is
-    // checked, so its size is the sender's choice (up to max_token_bytes).
-    let mut seen: HashSet<&str> = HashSet::with_capacity(listed.len());
-    listed
-        .into_iter()
-        .filter(|s| !s.is_empty() && seen.insert(s))
-        .map(str::to_owned)
-        .collect()
+    // Short lists (the normal case) deduplicate by scanning; long ones through a HashSet, so
+    // the cost stays linear: the payload is parsed before the signature is checked, and its
+    // size is the sender's choice (up to max_token_bytes).
+    let mut out: Vec<String> = Vec::with_capacity(listed.len());
+    if listed.len() <= 32 {
+        for s in listed {
+            if !s.is_empty() && !out.iter().any(|o| o == s) {
+                out.push(s.to_owned());
+            }
+        }
+    } else {
+        let mut seen: HashSet<&str> = HashSet::with_capacity(listed.len());
+        out.extend(
+            listed
+                .into_iter()
+                .filter(|s| !s.is_empty() && seen.insert(s))
+                .map(str::to_owned),
+        );
+    }
+    out
 }
 
 impl Claims {
@@ -121,9 +135,12 @@ fn time_claim(raw: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
     }
 }
 
-/// Formats a time value for messages without echoing arbitrary precision.
+/// Formats a time value for messages: whole seconds as integers, fractions to milliseconds,
+/// and absurd magnitudes in scientific notation so a message never grows with the claim.
 fn show_time(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e18 {
+    if t.abs() >= 1e15 {
+        format!("{t:e}")
+    } else if t.fract() == 0.0 {
         format!("{}", t as i64)
     } else {
         format!("{t:.3}")
@@ -523,6 +540,18 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn time_values_in_messages_stay_short() {
+        assert_eq!(show_time(1767225600.0), "1767225600");
+        assert_eq!(show_time(1.25), "1.250");
+        assert_eq!(show_time(-5.0), "-5");
+        assert_eq!(show_time(1e308), "1e308");
+        for (claim, v) in [("nbf", 1e308), ("iat", 1.7e308), ("exp", -1.7e308)] {
+            let e = check(&with(claim, json!(v)), &req(), NOW).unwrap_err();
+            assert!(e.message.len() < 160, "{}", e.message);
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Error codes of the C ABI (`gopher_auth_error_t`) and the engine's error type.
 
+#![forbid(unsafe_code)]
+
 /// The C ABI's error codes; values are upstream's and never change.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,6 +6,8 @@
 //! parsers that keep different duplicates could otherwise read different headers or claims
 //! out of the same signed bytes.
 
+#![forbid(unsafe_code)]
+
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
@@ -103,15 +105,18 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                // Name the member only by length: it is attacker-controlled.
-                return Err(A::Error::custom(format_args!(
-                    "duplicate member name ({} bytes) in a JSON object",
-                    key.len()
-                )));
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(access.next_value_seed(StrictValue)?);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    // Name the member only by length: it is attacker-controlled.
+                    return Err(A::Error::custom(format_args!(
+                        "duplicate member name ({} bytes) in a JSON object",
+                        slot.key().len()
+                    )));
+                }
             }
-            let value = access.next_value_seed(StrictValue)?;
-            map.insert(key, value);
         }
         Ok(Value::Object(map))
     }

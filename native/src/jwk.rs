@@ -4,6 +4,8 @@
 //! cannot be used safely is skipped with a reason, never fatal, so one odd key at the IdP does
 //! not take every token down. Key material is parsed once here, through `crypto`.
 
+#![forbid(unsafe_code)]
+
 use crate::alg::Algorithm;
 use crate::b64;
 use crate::crypto::{self, EcCurve, PublicKey};
@@ -33,6 +35,7 @@ const RSA_ALGS: [Algorithm; 6] = [
 ];
 
 /// One usable public key.
+#[derive(Clone)]
 pub struct Key {
     /// `kid`, if the JWK had one.
     pub kid: Option<String>,
@@ -255,7 +258,7 @@ fn okp_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String),
 }
 
 /// The usable keys of one JWK Set. Immutable once built; shared behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct KeySet {
     pub keys: Vec<Key>,
     /// Human-readable reasons for each skipped JWK (bounded), for diagnostics.
@@ -478,6 +481,76 @@ mod tests {
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
+    }
+
+    #[test]
+    fn rsa_size_and_exponent_sanity() {
+        let n = b64::decode(RSA_N.as_bytes()).unwrap();
+        let with_e = |e: &[u8]| {
+            let jwk = format!(r#"{{"kty":"RSA","n":"{RSA_N}","e":"{}"}}"#, b64::encode(e));
+            KeySet::parse(format!(r#"{{"keys":[{jwk}]}}"#).as_bytes()).unwrap()
+        };
+        assert_eq!(with_e(&[3]).len(), 1, "e = 3");
+        assert_eq!(with_e(&[0, 1, 0, 1]).len(), 1, "leading zero in e");
+        assert_eq!(with_e(&[0xff, 0xff, 0xff, 0xff]).len(), 1, "e = 2^32 - 1");
+        for bad in [&[1u8][..], &[2], &[0], &[], &[1, 0, 0, 0, 1], &[1, 0, 0]] {
+            let ks = with_e(bad);
+            assert!(
+                ks.is_empty() && ks.skipped[0].contains("exponent"),
+                "{bad:?}: {:?}",
+                ks.skipped
+            );
+        }
+        // 2047 bits (top bit clear) is below the minimum; an even modulus is refused.
+        let mut short = n.clone();
+        short[0] = 0x7f;
+        let mut even = n.clone();
+        *even.last_mut().unwrap() &= 0xfe;
+        let big = vec![0xffu8; 1025];
+        for (modulus, needle) in [(short, "2047 bits"), (even, "even"), (big, "at most 8192")] {
+            let jwk = format!(
+                r#"{{"kty":"RSA","n":"{}","e":"AQAB"}}"#,
+                b64::encode(&modulus)
+            );
+            let ks = KeySet::parse(format!(r#"{{"keys":[{jwk}]}}"#).as_bytes()).unwrap();
+            assert!(
+                ks.is_empty() && ks.skipped[0].contains(needle),
+                "{:?}",
+                ks.skipped
+            );
+        }
+    }
+
+    #[test]
+    fn ec_and_okp_member_checks() {
+        let parse =
+            |jwk: String| KeySet::parse(format!(r#"{{"keys":[{jwk}]}}"#).as_bytes()).unwrap();
+        let cases = [
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{EC_X}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-384","x":"{EC_X}","y":"{EC_Y}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{EC_X}=","y":"{EC_Y}"}}"#),
+            format!(r#"{{"kty":"EC","crv":5,"x":"{EC_X}","y":"{EC_Y}"}}"#),
+            format!(
+                r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{EC_Y}"}}"#,
+                &EC_X[1..]
+            ),
+            format!(r#"{{"kty":"OKP","crv":"Ed448","x":"{ED_X}"}}"#),
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, &ED_X[..40]),
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{ED_X}","alg":"ES256"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{EC_X}","y":"{EC_Y}","alg":"ES384"}}"#),
+        ];
+        for jwk in cases {
+            let ks = parse(jwk.clone());
+            assert!(
+                ks.is_empty() && ks.skipped.len() == 1,
+                "{jwk}: {:?}",
+                ks.skipped
+            );
+        }
+        let ok = parse(format!(
+            r#"{{"kty":"EC","crv":"P-256","x":"{EC_X}","y":"{EC_Y}","alg":"ES256","d":"ignored"}}"#
+        ));
+        assert_eq!(ok.len(), 1, "{:?}", ok.skipped);
     }
 
     #[test]

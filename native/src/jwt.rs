@@ -15,6 +15,8 @@
 //! // key.thumbprint identifies the verifying key (token cache); token.claims holds the payload.
 //! ```
 
+#![forbid(unsafe_code)]
+
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::claims::Claims;
@@ -60,7 +62,15 @@ fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>> {
     if token.is_empty() {
         return Err(invalid("the token is empty".into()));
     }
-    let dots = token.bytes().filter(|&b| b == b'.').count();
+    // One pass: count the dots and remember where the first two are.
+    let mut dots = 0usize;
+    let mut at = [0usize; 2];
+    for (i, _) in token.bytes().enumerate().filter(|&(_, b)| b == b'.') {
+        if let Some(slot) = at.get_mut(dots) {
+            *slot = i;
+        }
+        dots += 1;
+    }
     if dots != 2 {
         return Err(invalid(format!(
             "a JWT has 3 base64url segments separated by '.', this token has {}{}",
@@ -72,12 +82,12 @@ fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>> {
             }
         )));
     }
-    let (signing_input, signature) = token
-        .rsplit_once('.')
-        .ok_or_else(|| invalid("the token has no signature segment".into()))?;
-    let (header, payload) = signing_input
-        .split_once('.')
-        .ok_or_else(|| invalid("the token has no payload segment".into()))?;
+    let [first, second] = at;
+    let missing = || invalid("the token is not header.payload.signature".into());
+    let header = token.get(..first).ok_or_else(missing)?;
+    let payload = token.get(first + 1..second).ok_or_else(missing)?;
+    let signing_input = token.get(..second).ok_or_else(missing)?;
+    let signature = token.get(second + 1..).ok_or_else(missing)?;
     Ok(Segments {
         header,
         payload,

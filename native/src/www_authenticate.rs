@@ -5,6 +5,8 @@
 //! be split or smuggled), and so is anything that would make `error` something other than an
 //! RFC 6750 error-code token.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{Error, ErrorCode, Result};
 
 /// Longest accepted parameter value, in bytes.
