@@ -147,9 +147,11 @@ def test_key_rotation_during_traffic(
         traffic.phase = "before"
         time.sleep(2.0)
         pids, rss = example.worker_pids(), example.worker_rss_kib()
-        # Publish the new key next to the old one, then send tokens signed by it at once:
-        # an unknown kid makes each worker refetch right away.
+        # Publish the new key next to the old one (as IdPs do, a moment before using it: a
+        # refresh already in flight may still return the old set), then send tokens signed by
+        # it: an unknown kid makes each worker refetch right away.
         jwks.set_keys([signing_key.public_jwk(), new_key.public_jwk()])
+        time.sleep(0.5)
         traffic.phase = "both"
         traffic.classes = [old, new]
         time.sleep(3.0)
