@@ -158,26 +158,11 @@ def test_random_text_is_refused(
 def test_random_bytes_are_refused(
     static_client: GopherAuthClient, audience_options: GopherValidationOptions, token: bytes
 ) -> None:
-    """Any bytes (NUL, invalid UTF-8 …): a refusal, never an exception.
-
-    Bytes that are not UTF-8 currently get INVALID_PARAMETER rather than INVALID_TOKEN (see
-    :func:`test_non_utf8_bytes_token_is_an_invalid_token`); every other code is a token verdict.
-    """
-    try:
-        token.decode("utf-8")
-        tolerated: frozenset[GopherAuthError] = frozenset()
-    except UnicodeDecodeError:
-        tolerated = frozenset({GopherAuthError.INVALID_PARAMETER})
-    _check_verdict(static_client.validate_token(token, audience_options), tolerated)
-    _check_verdict(static_client.validate_and_extract(token, None)[0], tolerated)
+    """Any bytes (NUL, invalid UTF-8 …): a refusal with a token verdict, never an exception."""
+    _check_verdict(static_client.validate_token(token, audience_options))
+    _check_verdict(static_client.validate_and_extract(token, None)[0])
 
 
-@pytest.mark.xfail(
-    reason="known defect: a bytes token that is not UTF-8 reaches the native library, which "
-    "answers INVALID_PARAMETER; the str path maps the same input to INVALID_TOKEN "
-    "(fix: auth_client._token_bytes should refuse non-UTF-8 bytes like non-UTF-8 text)",
-    strict=True,
-)
 def test_non_utf8_bytes_token_is_an_invalid_token(
     static_client: GopherAuthClient, audience_options: GopherValidationOptions
 ) -> None:
