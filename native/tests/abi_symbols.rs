@@ -1,8 +1,10 @@
 //! The header and the library agree: every function declared in include/gopher_auth.h is
 //! exported by the cdylib, and the cdylib exports nothing else.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn strip_comments(src: &str) -> String {
@@ -40,9 +42,7 @@ fn header_and_library_export_the_same_functions() {
     let declared = declared_functions(&header);
     assert!(declared.len() >= 28, "parsed only {declared:?}");
 
-    let exe = std::env::current_exe().unwrap();
-    let lib = exe.parent().and_then(Path::parent).unwrap().join("libgopher_orch.so");
-    assert!(lib.exists(), "cargo test builds the cdylib; none at {}", lib.display());
+    let lib = support::cdylib();
     let nm = Command::new("nm").args(["-D", "--defined-only"]).arg(&lib).output().expect("nm runs");
     assert!(nm.status.success());
     let exported: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)

@@ -4,36 +4,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use support::{jwks, TestKey, AUDIENCE, ISSUER};
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// target/<profile>/ of this test binary (target/<profile>/deps/c_smoke-…).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
-}
-
-/// The cdylib of this build. `cargo test` builds every crate type of the library, so it is
-/// there; if it is missing (a partial build), build it rather than skip.
-pub fn cdylib() -> PathBuf {
-    let lib = profile_dir().join(if cfg!(target_os = "macos") { "libgopher_orch.dylib" } else { "libgopher_orch.so" });
-    if !lib.exists() {
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--lib", "--manifest-path"]).arg(manifest_dir().join("Cargo.toml"));
-        if !cfg!(debug_assertions) {
-            cmd.arg("--release");
-        }
-        assert!(cmd.status().unwrap().success(), "cargo build of the cdylib failed");
-    }
-    assert!(lib.exists(), "no cdylib at {}", lib.display());
-    lib
-}
+use support::{cdylib, jwks, TestKey, AUDIENCE, ISSUER};
 
 /// A private directory holding the library under its shipped name.
 fn staged_library() -> PathBuf {
@@ -51,8 +25,8 @@ fn c_smoke_test_under_valgrind() {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-I"])
-        .arg(manifest_dir().join("include"))
-        .arg(manifest_dir().join("tests/c/smoke.c"))
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("include"))
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/c/smoke.c"))
         .arg("-o")
         .arg(&exe)
         .arg(format!("-L{}", dir.display()))

@@ -5,6 +5,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -206,4 +208,28 @@ fn serve(mut conn: TcpStream, behavior: &Mutex<Behavior>, requests: &AtomicUsize
 pub fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// The cdylib built for this very test run: target/<profile>/deps/libgopher_orch.so, beside
+/// the test binary (`cargo test` builds every crate type of the library there). The copy cargo
+/// "uplifts" to target/<profile>/ is only refreshed by `cargo build` and may be stale or
+/// missing, so it is never used. If the file is missing (a partial build), build it rather
+/// than skip.
+pub fn cdylib() -> PathBuf {
+    let file = if cfg!(target_os = "macos") { "libgopher_orch.dylib" } else { "libgopher_orch.so" };
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let lib = deps.join(file);
+    if !lib.exists() {
+        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "--lib", "--manifest-path"]).arg(manifest);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        assert!(cmd.status().unwrap().success(), "cargo build of the cdylib failed");
+        let uplifted = deps.parent().unwrap().join(file);
+        assert!(uplifted.exists(), "no cdylib at {} after cargo build", uplifted.display());
+        return uplifted;
+    }
+    lib
 }
