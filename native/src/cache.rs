@@ -41,7 +41,10 @@ pub struct TokenCache {
 }
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 impl TokenCache {
@@ -75,7 +78,9 @@ impl TokenCache {
         // The tail of a token is its signature: spread enough to pick a shard (the map inside
         // compares whole tokens, so a poor spread costs only contention, never correctness).
         let tail = &token.as_bytes()[token.len().saturating_sub(8)..];
-        let mix = tail.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(b as usize));
+        let mix = tail
+            .iter()
+            .fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(b as usize));
         &self.shards[mix % SHARDS]
     }
 
@@ -106,7 +111,9 @@ impl TokenCache {
     /// Remembers a token that passed every check.
     pub fn insert(&self, token: &str, claims: Arc<Claims>, generation: u64, alg: Algorithm) {
         let capacity = self.capacity();
-        let Some(expires_at) = claims.expiration else { return };
+        let Some(expires_at) = claims.expiration else {
+            return;
+        };
         if capacity == 0 || !expires_at.is_finite() {
             return;
         }
@@ -121,7 +128,15 @@ impl TokenCache {
                 shrink_to(&mut map, per_shard - per_shard / 8 - 1);
             }
         }
-        map.insert(token.into(), Entry { claims, generation, alg, expires_at });
+        map.insert(
+            token.into(),
+            Entry {
+                claims,
+                generation,
+                alg,
+                expires_at,
+            },
+        );
     }
 
     /// Number of entries (diagnostics and tests).
@@ -197,12 +212,24 @@ mod tests {
         cache.insert("tok.en.1", claims(later()), 7, Algorithm::ES256);
         assert!(cache.get("tok.en.1", 7, AlgorithmSet::all()).is_some());
         assert!(cache.get("tok.en.2", 7, AlgorithmSet::all()).is_none());
-        assert!(cache.get("tok.en.", 7, AlgorithmSet::all()).is_none(), "exact token only");
+        assert!(
+            cache.get("tok.en.", 7, AlgorithmSet::all()).is_none(),
+            "exact token only"
+        );
         let rs_only = AlgorithmSet::parse("RS256").unwrap();
-        assert!(cache.get("tok.en.1", 7, rs_only).is_none(), "alg no longer allowed");
-        assert!(cache.get("tok.en.1", 7, AlgorithmSet::all()).is_none(), "and the entry is gone");
+        assert!(
+            cache.get("tok.en.1", 7, rs_only).is_none(),
+            "alg no longer allowed"
+        );
+        assert!(
+            cache.get("tok.en.1", 7, AlgorithmSet::all()).is_none(),
+            "and the entry is gone"
+        );
         cache.insert("tok.en.1", claims(later()), 7, Algorithm::ES256);
-        assert!(cache.get("tok.en.1", 8, AlgorithmSet::all()).is_none(), "new key set generation");
+        assert!(
+            cache.get("tok.en.1", 8, AlgorithmSet::all()).is_none(),
+            "new key set generation"
+        );
         assert!(cache.is_empty());
     }
 
@@ -210,7 +237,10 @@ mod tests {
     fn removed_entries_are_gone() {
         let cache = TokenCache::new(100);
         cache.insert("old", claims(unix_now() - 1.0), 1, Algorithm::EdDSA);
-        assert!(cache.get("old", 1, AlgorithmSet::all()).is_some(), "the caller judges time claims");
+        assert!(
+            cache.get("old", 1, AlgorithmSet::all()).is_some(),
+            "the caller judges time claims"
+        );
         cache.remove("old");
         assert!(cache.get("old", 1, AlgorithmSet::all()).is_none());
     }
@@ -230,7 +260,12 @@ mod tests {
     fn bounded_and_can_be_turned_off() {
         let cache = TokenCache::new(64);
         for i in 0..10_000 {
-            cache.insert(&format!("token-{i:05}"), claims(later()), 1, Algorithm::EdDSA);
+            cache.insert(
+                &format!("token-{i:05}"),
+                claims(later()),
+                1,
+                Algorithm::EdDSA,
+            );
         }
         assert!(cache.len() <= 64, "{}", cache.len());
         cache.set_capacity(0);
@@ -247,7 +282,15 @@ mod tests {
         for (n, limit) in [(10, 3), (100, 99), (1000, 1), (7, 0), (5, 5)] {
             let mut map = HashMap::new();
             for i in 0..n {
-                map.insert(format!("t{i}").into_boxed_str(), Entry { claims: claims(later()), generation: 1, alg: Algorithm::EdDSA, expires_at: later() });
+                map.insert(
+                    format!("t{i}").into_boxed_str(),
+                    Entry {
+                        claims: claims(later()),
+                        generation: 1,
+                        alg: Algorithm::EdDSA,
+                        expires_at: later(),
+                    },
+                );
             }
             shrink_to(&mut map, limit);
             assert_eq!(map.len(), limit.min(n), "{n} → {limit}");
@@ -258,8 +301,19 @@ mod tests {
     fn full_shards_drop_stale_entries_first() {
         let cache = TokenCache::new(SHARDS); // one entry per shard
         cache.insert("aaaaaaaa", claims(later()), 1, Algorithm::EdDSA);
-        cache.insert("aaaaaaaa-other-but-same-tail-aaaaaaaa", claims(later()), 2, Algorithm::EdDSA);
-        assert!(cache.get("aaaaaaaa-other-but-same-tail-aaaaaaaa", 2, AlgorithmSet::all()).is_some());
+        cache.insert(
+            "aaaaaaaa-other-but-same-tail-aaaaaaaa",
+            claims(later()),
+            2,
+            Algorithm::EdDSA,
+        );
+        assert!(cache
+            .get(
+                "aaaaaaaa-other-but-same-tail-aaaaaaaa",
+                2,
+                AlgorithmSet::all()
+            )
+            .is_some());
         assert!(cache.len() <= SHARDS);
     }
 }

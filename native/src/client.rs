@@ -52,12 +52,17 @@ fn config_error(option: &str, why: impl std::fmt::Display) -> Error {
 }
 
 fn parse_number(option: &str, value: &str, (min, max): (u64, u64)) -> Result<u64> {
-    let n: u64 = value
-        .trim()
-        .parse()
-        .map_err(|_| config_error(option, format!("{value:?} is not a whole number (expected {min}..{max})")))?;
+    let n: u64 = value.trim().parse().map_err(|_| {
+        config_error(
+            option,
+            format!("{value:?} is not a whole number (expected {min}..{max})"),
+        )
+    })?;
     if !(min..=max).contains(&n) {
-        return Err(config_error(option, format!("{n} is out of range (expected {min}..{max})")));
+        return Err(config_error(
+            option,
+            format!("{n} is out of range (expected {min}..{max})"),
+        ));
     }
     Ok(n)
 }
@@ -66,7 +71,10 @@ fn parse_bool(option: &str, value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(config_error(option, format!("{value:?} is not a boolean (expected true/false or 1/0)"))),
+        _ => Err(config_error(
+            option,
+            format!("{value:?} is not a boolean (expected true/false or 1/0)"),
+        )),
     }
 }
 
@@ -74,12 +82,22 @@ impl Client {
     /// `jwks_uri` "" = keys only from `load_jwks`. `issuer` must be non-empty.
     pub fn new(jwks_uri: &str, issuer: &str) -> Result<Client> {
         if issuer.is_empty() {
-            return Err(Error::new(ErrorCode::InvalidConfig, "the issuer must not be empty"));
+            return Err(Error::new(
+                ErrorCode::InvalidConfig,
+                "the issuer must not be empty",
+            ));
         }
         if issuer.len() > 2048 {
-            return Err(Error::new(ErrorCode::InvalidConfig, "the issuer is longer than 2048 bytes"));
+            return Err(Error::new(
+                ErrorCode::InvalidConfig,
+                "the issuer is longer than 2048 bytes",
+            ));
         }
-        let url = if jwks_uri.is_empty() { None } else { Some(JwksUrl::parse(jwks_uri)?) };
+        let url = if jwks_uri.is_empty() {
+            None
+        } else {
+            Some(JwksUrl::parse(jwks_uri)?)
+        };
         let settings = StoreSettings {
             fetch: FetchSettings {
                 timeout: Duration::from_secs(defaults::REQUEST_TIMEOUT),
@@ -130,13 +148,17 @@ impl Client {
             }
             "allow_insecure_http" => {
                 let on = parse_bool(name, value)?;
-                self.store.update_settings(|s| s.fetch.allow_insecure_http = on);
+                self.store
+                    .update_settings(|s| s.fetch.allow_insecure_http = on);
             }
             "ca_bundle" => {
                 let tls = if value.is_empty() {
                     None
                 } else {
-                    Some(crate::fetch::tls_config_from_pem_file(Path::new(value)).map_err(|e| config_error(name, e.message))?)
+                    Some(
+                        crate::fetch::tls_config_from_pem_file(Path::new(value))
+                            .map_err(|e| config_error(name, e.message))?,
+                    )
                 };
                 self.store.update_settings(|s| s.fetch.tls = tls.clone());
             }
@@ -146,21 +168,27 @@ impl Client {
             }
             "max_token_bytes" => {
                 let n = parse_number(name, value, MAX_TOKEN_BYTES_RANGE)? as usize;
-                self.hot.rcu(|h| HotSettings { max_token_bytes: n, ..**h });
+                self.hot.rcu(|h| HotSettings {
+                    max_token_bytes: n,
+                    ..**h
+                });
             }
             "allowed_algorithms" => {
                 let set = AlgorithmSet::parse(value).map_err(|why| config_error(name, why))?;
-                self.hot.rcu(|h| HotSettings { allowed: set, ..**h });
+                self.hot.rcu(|h| HotSettings {
+                    allowed: set,
+                    ..**h
+                });
             }
             _ => {
                 return Err(Error::new(
                     ErrorCode::InvalidConfig,
                     format!(
-                        "unknown option {:?} (known: cache_duration, auto_refresh, request_timeout, \
+                    "unknown option {:?} (known: cache_duration, auto_refresh, request_timeout, \
                          min_refresh_interval, token_cache_size, allow_insecure_http, ca_bundle, \
                          max_token_bytes, allowed_algorithms)",
-                        name.chars().take(64).collect::<String>()
-                    ),
+                    name.chars().take(64).collect::<String>()
+                ),
                 ))
             }
         }
@@ -170,7 +198,8 @@ impl Client {
     /// Uses the keys of `jwks_json` from now on and stops fetching. INVALID_KEY when the
     /// document is not a JWK Set, too large, or has no usable key.
     pub fn load_jwks(&self, jwks_json: &str) -> Result<()> {
-        let keys = KeySet::parse(jwks_json.as_bytes()).map_err(|e| Error::new(ErrorCode::InvalidKey, e.message))?;
+        let keys = KeySet::parse(jwks_json.as_bytes())
+            .map_err(|e| Error::new(ErrorCode::InvalidKey, e.message))?;
         if keys.keys.is_empty() {
             let mut message = String::from("the JWK Set has no usable key");
             if !keys.skipped.is_empty() {
@@ -190,7 +219,11 @@ impl Client {
         if token.len() > hot.max_token_bytes {
             return Err(Error::new(
                 ErrorCode::InvalidToken,
-                format!("the token is {} bytes, more than max_token_bytes ({})", token.len(), hot.max_token_bytes),
+                format!(
+                    "the token is {} bytes, more than max_token_bytes ({})",
+                    token.len(),
+                    hot.max_token_bytes
+                ),
             ));
         }
         let requirements = Requirements {
@@ -217,14 +250,18 @@ impl Client {
             if e.code != ErrorCode::InvalidKey {
                 return Err(e);
             }
-            snap = self.store.refetch_for_unknown_kid(snap.generation).ok_or(e)?;
+            snap = self
+                .store
+                .refetch_for_unknown_kid(snap.generation)
+                .ok_or(e)?;
             jwt::verify(&decoded, &snap.keys)?;
         }
         let alg = decoded.alg;
         let claims = decoded.claims;
         claims::check(&claims, &requirements, now)?;
         let claims = Arc::new(claims);
-        self.cache.insert(token, claims.clone(), snap.generation, alg);
+        self.cache
+            .insert(token, claims.clone(), snap.generation, alg);
         Ok(claims)
     }
 
@@ -261,10 +298,19 @@ mod tests {
 
     #[test]
     fn creation_checks_its_arguments() {
-        assert_eq!(Client::new("", "").err().unwrap().code, ErrorCode::InvalidConfig);
-        assert_eq!(Client::new("ftp://x", "i").err().unwrap().code, ErrorCode::InvalidConfig);
+        assert_eq!(
+            Client::new("", "").err().unwrap().code,
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            Client::new("ftp://x", "i").err().unwrap().code,
+            ErrorCode::InvalidConfig
+        );
         assert!(Client::new("https://idp.example/jwks", "i").is_ok());
-        assert!(Client::new("http://10.1.2.3/jwks", "i").is_ok(), "refused at fetch time, not here");
+        assert!(
+            Client::new("http://10.1.2.3/jwks", "i").is_ok(),
+            "refused at fetch time, not here"
+        );
     }
 
     #[test]
@@ -285,7 +331,8 @@ mod tests {
             ("allowed_algorithms", "RS256, EdDSA"),
             ("ca_bundle", ""),
         ] {
-            c.set_option(name, value).unwrap_or_else(|e| panic!("{name}={value}: {e}"));
+            c.set_option(name, value)
+                .unwrap_or_else(|e| panic!("{name}={value}: {e}"));
         }
     }
 
@@ -321,7 +368,9 @@ mod tests {
     fn oversized_tokens_are_refused_unparsed() {
         let c = client();
         c.set_option("max_token_bytes", "256").unwrap();
-        let e = c.validate(&"a".repeat(257), &ValidationOptions::default()).unwrap_err();
+        let e = c
+            .validate(&"a".repeat(257), &ValidationOptions::default())
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidToken);
         assert!(e.message.contains("max_token_bytes"));
     }

@@ -57,14 +57,18 @@ impl JwksUrl {
             return Err(config_error("jwks_uri is longer than 2048 bytes".into()));
         }
         if text.bytes().any(|b| b <= b' ' || b >= 0x7f) {
-            return Err(bad("it contains spaces, control or non-ASCII characters (percent-encode them)"));
+            return Err(bad(
+                "it contains spaces, control or non-ASCII characters (percent-encode them)",
+            ));
         }
         let (scheme, rest) = if let Some(r) = strip_prefix_ci(text, "https://") {
             (Scheme::Https, r)
         } else if let Some(r) = strip_prefix_ci(text, "http://") {
             (Scheme::Http, r)
         } else {
-            return Err(bad("it must start with https:// (or http:// for a loopback host)"));
+            return Err(bad(
+                "it must start with https:// (or http:// for a loopback host)",
+            ));
         };
         if rest.contains('#') {
             return Err(bad("it must not contain a fragment ('#')"));
@@ -74,7 +78,8 @@ impl JwksUrl {
         if authority.contains('@') {
             return Err(bad("it must not contain user information ('user@')"));
         }
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("the host or port is malformed"))?;
+        let (host, port) =
+            split_host_port(authority).ok_or_else(|| bad("the host or port is malformed"))?;
         if host.is_empty() {
             return Err(bad("it has no host"));
         }
@@ -90,7 +95,13 @@ impl JwksUrl {
         } else {
             target.to_owned()
         };
-        Ok(JwksUrl { scheme, host: host.to_ascii_lowercase(), port, target, text: text.to_owned() })
+        Ok(JwksUrl {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+            target,
+            text: text.to_owned(),
+        })
     }
 
     /// True for 127.0.0.0/8, ::1 (and IPv4-mapped loopback) and the name "localhost".
@@ -100,13 +111,19 @@ impl JwksUrl {
         }
         match self.host.parse::<IpAddr>() {
             Ok(IpAddr::V4(a)) => a.is_loopback(),
-            Ok(IpAddr::V6(a)) => a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+            Ok(IpAddr::V6(a)) => {
+                a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
             Err(_) => false,
         }
     }
 
     fn host_header(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
         let default = match self.scheme {
             Scheme::Https => 443,
             Scheme::Http => 80,
@@ -144,7 +161,11 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
             None => (authority, None),
         }
     };
-    if !host.contains(':') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_') {
+    if !host.contains(':')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+    {
         return None;
     }
     let port = match port {
@@ -169,7 +190,11 @@ pub struct FetchSettings {
 
 /// Fetches the document at `url`. `cancel`, when set by another thread, aborts the exchange
 /// at the next socket wait (within ~100 ms), except during name resolution or connect.
-pub fn fetch(url: &JwksUrl, settings: &FetchSettings, cancel: Option<&AtomicBool>) -> Result<Vec<u8>> {
+pub fn fetch(
+    url: &JwksUrl,
+    settings: &FetchSettings,
+    cancel: Option<&AtomicBool>,
+) -> Result<Vec<u8>> {
     if url.scheme == Scheme::Http && !settings.allow_insecure_http && !url.is_loopback() {
         return Err(Error::new(
             ErrorCode::JwksFetchFailed,
@@ -181,25 +206,55 @@ pub fn fetch(url: &JwksUrl, settings: &FetchSettings, cancel: Option<&AtomicBool
         ));
     }
     let deadline = Instant::now() + settings.timeout;
-    let ctx = Ctx { url, deadline, timeout: settings.timeout, cancel };
+    let ctx = Ctx {
+        url,
+        deadline,
+        timeout: settings.timeout,
+        cancel,
+    };
     let addrs = ctx.resolve()?;
     let tcp = ctx.connect(&addrs)?;
-    let control = tcp.try_clone().map_err(|e| ctx.io_error("preparing the connection", &e))?;
+    let control = tcp
+        .try_clone()
+        .map_err(|e| ctx.io_error("preparing the connection", &e))?;
     let _ = tcp.set_nodelay(true);
     match url.scheme {
-        Scheme::Http => ctx.exchange(Deadlined { inner: tcp, control, ctx: &ctx }, settings.max_bytes),
+        Scheme::Http => ctx.exchange(
+            Deadlined {
+                inner: tcp,
+                control,
+                ctx: &ctx,
+            },
+            settings.max_bytes,
+        ),
         Scheme::Https => {
             let config = match &settings.tls {
                 Some(c) => c.clone(),
                 None => system_tls_config()?,
             };
             let name = ServerName::try_from(url.host.clone()).map_err(|_| {
-                Error::new(ErrorCode::InvalidConfig, format!("jwks_uri host {:?} is not a valid TLS server name", url.host))
+                Error::new(
+                    ErrorCode::InvalidConfig,
+                    format!(
+                        "jwks_uri host {:?} is not a valid TLS server name",
+                        url.host
+                    ),
+                )
             })?;
             let conn = ClientConnection::new(config, name).map_err(|e| {
-                Error::new(ErrorCode::NetworkError, format!("cannot start TLS with {}: {e}", url.host))
+                Error::new(
+                    ErrorCode::NetworkError,
+                    format!("cannot start TLS with {}: {e}", url.host),
+                )
             })?;
-            let stream = StreamOwned::new(conn, Deadlined { inner: tcp, control, ctx: &ctx });
+            let stream = StreamOwned::new(
+                conn,
+                Deadlined {
+                    inner: tcp,
+                    control,
+                    ctx: &ctx,
+                },
+            );
             ctx.exchange(stream, settings.max_bytes)
         }
     }
@@ -214,13 +269,19 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn remaining(&self) -> Option<Duration> {
-        self.deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+        self.deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
     }
 
     fn timed_out(&self) -> Error {
         Error::new(
             ErrorCode::NetworkError,
-            format!("fetching the JWKS from {} timed out after {} s (request_timeout)", self.url.text, self.timeout.as_secs()),
+            format!(
+                "fetching the JWKS from {} timed out after {} s (request_timeout)",
+                self.url.text,
+                self.timeout.as_secs()
+            ),
         )
     }
 
@@ -229,16 +290,25 @@ impl Ctx<'_> {
     }
 
     fn io_error(&self, doing: &str, e: &io::Error) -> Error {
-        if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ) {
             return self.timed_out();
         }
-        if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        if let Some(tls) = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
             return Error::new(
                 ErrorCode::NetworkError,
                 format!("TLS with {} failed while {doing}: {tls} (check the certificate, or set ca_bundle)", self.url.host),
             );
         }
-        Error::new(ErrorCode::NetworkError, format!("network error while {doing} ({}): {e}", self.url.text))
+        Error::new(
+            ErrorCode::NetworkError,
+            format!("network error while {doing} ({}): {e}", self.url.text),
+        )
     }
 
     fn resolve(&self) -> Result<Vec<SocketAddr>> {
@@ -262,12 +332,23 @@ impl Ctx<'_> {
             .spawn(move || {
                 let _ = tx.send(query.to_socket_addrs().map(Iterator::collect::<Vec<_>>));
             })
-            .map_err(|e| Error::new(ErrorCode::NetworkError, format!("cannot start name resolution: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::NetworkError,
+                    format!("cannot start name resolution: {e}"),
+                )
+            })?;
         let wait = self.remaining().ok_or_else(|| self.timed_out())?;
         match rx.recv_timeout(wait) {
             Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-            Ok(Ok(_)) => Err(Error::new(ErrorCode::NetworkError, format!("host {} has no address", self.url.host))),
-            Ok(Err(e)) => Err(Error::new(ErrorCode::NetworkError, format!("cannot resolve host {}: {e}", self.url.host))),
+            Ok(Ok(_)) => Err(Error::new(
+                ErrorCode::NetworkError,
+                format!("host {} has no address", self.url.host),
+            )),
+            Ok(Err(e)) => Err(Error::new(
+                ErrorCode::NetworkError,
+                format!("cannot resolve host {}: {e}", self.url.host),
+            )),
             Err(_) => Err(self.timed_out()),
         }
     }
@@ -282,10 +363,20 @@ impl Ctx<'_> {
             }
         }
         match last {
-            Some(e) if !matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => Err(Error::new(
-                ErrorCode::NetworkError,
-                format!("cannot connect to {} for the JWKS: {e}", self.url.host_header()),
-            )),
+            Some(e)
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Err(Error::new(
+                    ErrorCode::NetworkError,
+                    format!(
+                        "cannot connect to {} for the JWKS: {e}",
+                        self.url.host_header()
+                    ),
+                ))
+            }
             _ => Err(self.timed_out()),
         }
     }
@@ -298,9 +389,18 @@ impl Ctx<'_> {
             self.url.host_header(),
             env!("CARGO_PKG_VERSION")
         );
-        stream.write_all(request.as_bytes()).map_err(|e| self.io_error("sending the request", &e))?;
-        stream.flush().map_err(|e| self.io_error("sending the request", &e))?;
-        let mut reader = Buffered { stream, buf: Vec::with_capacity(8192), pos: 0, eof: false };
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| self.io_error("sending the request", &e))?;
+        stream
+            .flush()
+            .map_err(|e| self.io_error("sending the request", &e))?;
+        let mut reader = Buffered {
+            stream,
+            buf: Vec::with_capacity(8192),
+            pos: 0,
+            eof: false,
+        };
         let head = reader.read_head().map_err(|e| self.read_error(e))?;
         let response = parse_head(&head).map_err(|why| self.malformed(why))?;
         if !(200..300).contains(&response.status) {
@@ -311,13 +411,19 @@ impl Ctx<'_> {
             };
             return Err(Error::new(
                 ErrorCode::JwksFetchFailed,
-                format!("the JWKS endpoint {} answered HTTP {}{hint}", self.url.text, response.status),
+                format!(
+                    "the JWKS endpoint {} answered HTTP {}{hint}",
+                    self.url.text, response.status
+                ),
             ));
         }
         let too_large = || {
             Error::new(
                 ErrorCode::JwksFetchFailed,
-                format!("the JWKS from {} is larger than {max_bytes} bytes; refused", self.url.text),
+                format!(
+                    "the JWKS from {} is larger than {max_bytes} bytes; refused",
+                    self.url.text
+                ),
             )
         };
         let body = if response.chunked {
@@ -329,7 +435,9 @@ impl Ctx<'_> {
             if len > max_bytes as u64 {
                 return Err(too_large());
             }
-            reader.read_exact_body(len as usize).map_err(|e| self.read_error(e))?
+            reader
+                .read_exact_body(len as usize)
+                .map_err(|e| self.read_error(e))?
         } else {
             reader.read_to_close(max_bytes).map_err(|e| match e {
                 ReadFail::TooLarge => too_large(),
@@ -340,7 +448,10 @@ impl Ctx<'_> {
     }
 
     fn malformed(&self, why: &str) -> Error {
-        Error::new(ErrorCode::JwksFetchFailed, format!("malformed HTTP response from {}: {why}", self.url.text))
+        Error::new(
+            ErrorCode::JwksFetchFailed,
+            format!("malformed HTTP response from {}: {why}", self.url.text),
+        )
     }
 
     fn read_error(&self, e: ReadFail) -> Error {
@@ -360,10 +471,17 @@ struct Deadlined<'a> {
 }
 
 impl Deadlined<'_> {
-    fn wait<T>(&mut self, mut op: impl FnMut(&mut TcpStream) -> io::Result<T>, read: bool) -> io::Result<T> {
+    fn wait<T>(
+        &mut self,
+        mut op: impl FnMut(&mut TcpStream) -> io::Result<T>,
+        read: bool,
+    ) -> io::Result<T> {
         loop {
             if self.ctx.cancelled() {
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "the client was destroyed"));
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "the client was destroyed",
+                ));
             }
             let Some(left) = self.ctx.remaining() else {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline reached"));
@@ -375,7 +493,14 @@ impl Deadlined<'_> {
                 self.control.set_write_timeout(slice)?;
             }
             match op(&mut self.inner) {
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue
+                }
                 other => return other,
             }
         }
@@ -457,7 +582,9 @@ impl<S: Read> Buffered<S> {
                 return Err(ReadFail::TooLarge);
             }
             if !self.fill()? {
-                return Err(ReadFail::Malformed("the connection closed before the response headers ended"));
+                return Err(ReadFail::Malformed(
+                    "the connection closed before the response headers ended",
+                ));
             }
         }
     }
@@ -473,7 +600,9 @@ impl<S: Read> Buffered<S> {
                 return Err(ReadFail::Malformed("a chunk-size line is too long"));
             }
             if !self.fill()? {
-                return Err(ReadFail::Malformed("the connection closed inside a chunked body"));
+                return Err(ReadFail::Malformed(
+                    "the connection closed inside a chunked body",
+                ));
             }
         }
     }
@@ -482,7 +611,9 @@ impl<S: Read> Buffered<S> {
         let mut left = n;
         while left > 0 {
             if self.available().is_empty() && !self.fill()? {
-                return Err(ReadFail::Malformed("the connection closed before the body ended"));
+                return Err(ReadFail::Malformed(
+                    "the connection closed before the body ended",
+                ));
             }
             let k = left.min(self.available().len());
             out.extend_from_slice(&self.available()[..k]);
@@ -518,11 +649,14 @@ impl<S: Read> Buffered<S> {
         loop {
             let line = self.read_line()?;
             let size_text = line.split(|&b| b == b';').next().unwrap_or(&[]);
-            let size_text = std::str::from_utf8(size_text).map_err(|_| ReadFail::Malformed("bad chunk size"))?.trim();
+            let size_text = std::str::from_utf8(size_text)
+                .map_err(|_| ReadFail::Malformed("bad chunk size"))?
+                .trim();
             if size_text.is_empty() || size_text.len() > 8 {
                 return Err(ReadFail::Malformed("bad chunk size"));
             }
-            let size = usize::from_str_radix(size_text, 16).map_err(|_| ReadFail::Malformed("bad chunk size"))?;
+            let size = usize::from_str_radix(size_text, 16)
+                .map_err(|_| ReadFail::Malformed("bad chunk size"))?;
             if size == 0 {
                 return Ok(body); // trailers are not needed: the connection is closed anyway
             }
@@ -583,7 +717,11 @@ fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
     if chunked && content_length.is_some() {
         return Err("both Content-Length and chunked Transfer-Encoding");
     }
-    Ok(Head { status, content_length, chunked })
+    Ok(Head {
+        status,
+        content_length,
+        chunked,
+    })
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -620,12 +758,22 @@ pub fn system_tls_config() -> Result<Arc<ClientConfig>> {
 /// option). Errors (INVALID_CONFIG) name the file and what is wrong with it.
 pub fn tls_config_from_pem_file(path: &Path) -> Result<Arc<ClientConfig>> {
     let shown = path.display();
-    let bad = |why: String| Error::new(ErrorCode::InvalidConfig, format!("ca_bundle {shown:?}: {why}"));
-    let iter = CertificateDer::pem_file_iter(path).map_err(|e| bad(format!("cannot read the file: {e}")))?;
+    let bad = |why: String| {
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("ca_bundle {shown:?}: {why}"),
+        )
+    };
+    let iter = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(format!("cannot read the file: {e}")))?;
     let mut roots = RootCertStore::empty();
     for cert in iter {
         let cert = cert.map_err(|e| bad(format!("not a PEM certificate file: {e}")))?;
-        roots.add(cert).map_err(|e| bad(format!("a certificate cannot be used as a trust anchor: {e}")))?;
+        roots.add(cert).map_err(|e| {
+            bad(format!(
+                "a certificate cannot be used as a trust anchor: {e}"
+            ))
+        })?;
     }
     if roots.is_empty() {
         return Err(bad("the file holds no PEM certificate".into()));
@@ -640,14 +788,35 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = JwksUrl::parse("https://Idp.Example:8443/realms/x/certs?a=1").unwrap();
-        assert_eq!((u.scheme, u.host.as_str(), u.port, u.target.as_str()), (Scheme::Https, "idp.example", 8443, "/realms/x/certs?a=1"));
+        assert_eq!(
+            (u.scheme, u.host.as_str(), u.port, u.target.as_str()),
+            (Scheme::Https, "idp.example", 8443, "/realms/x/certs?a=1")
+        );
         let u = JwksUrl::parse("http://[::1]:9/jwks").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("::1", 9));
         assert!(u.is_loopback());
         assert_eq!(JwksUrl::parse("https://idp.example").unwrap().target, "/");
-        assert_eq!(JwksUrl::parse("https://idp.example?x").unwrap().target, "/?x");
-        for bad in ["ftp://x/", "https://", "https://u@h/", "https://h/#f", "https://h:0/", "https://h:99999/", "https://h x/", "https://h/é", "https://[zz]/", "//h/"] {
-            assert_eq!(JwksUrl::parse(bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad}");
+        assert_eq!(
+            JwksUrl::parse("https://idp.example?x").unwrap().target,
+            "/?x"
+        );
+        for bad in [
+            "ftp://x/",
+            "https://",
+            "https://u@h/",
+            "https://h/#f",
+            "https://h:0/",
+            "https://h:99999/",
+            "https://h x/",
+            "https://h/é",
+            "https://[zz]/",
+            "//h/",
+        ] {
+            assert_eq!(
+                JwksUrl::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidConfig,
+                "{bad}"
+            );
         }
     }
 
@@ -671,7 +840,10 @@ mod tests {
     #[test]
     fn parses_heads() {
         let h = parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y").unwrap();
-        assert_eq!((h.status, h.content_length, h.chunked), (200, Some(12), false));
+        assert_eq!(
+            (h.status, h.content_length, h.chunked),
+            (200, Some(12), false)
+        );
         let h = parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked").unwrap();
         assert!(h.chunked);
         assert!(parse_head(b"HTTP/2 200").is_err());
@@ -683,9 +855,19 @@ mod tests {
     #[test]
     fn decodes_chunked_bodies_with_a_cap() {
         let raw = b"4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\n\r\n".to_vec();
-        let mut r = Buffered { stream: io::Cursor::new(raw.clone()), buf: Vec::new(), pos: 0, eof: false };
+        let mut r = Buffered {
+            stream: io::Cursor::new(raw.clone()),
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+        };
         assert_eq!(r.read_chunked(100).ok().unwrap(), b"abcdefg");
-        let mut r = Buffered { stream: io::Cursor::new(raw), buf: Vec::new(), pos: 0, eof: false };
+        let mut r = Buffered {
+            stream: io::Cursor::new(raw),
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+        };
         assert!(matches!(r.read_chunked(5), Err(ReadFail::TooLarge)));
     }
 
@@ -693,11 +875,20 @@ mod tests {
     fn plain_http_to_remote_hosts_is_refused_before_connecting() {
         // 192.0.2.1 is TEST-NET-1: a connection attempt would hang until the timeout.
         let url = JwksUrl::parse("http://192.0.2.1/jwks").unwrap();
-        let settings = FetchSettings { timeout: Duration::from_secs(30), allow_insecure_http: false, max_bytes: 1024, tls: None };
+        let settings = FetchSettings {
+            timeout: Duration::from_secs(30),
+            allow_insecure_http: false,
+            max_bytes: 1024,
+            tls: None,
+        };
         let started = Instant::now();
         let err = fetch(&url, &settings, None).unwrap_err();
         assert_eq!(err.code, ErrorCode::JwksFetchFailed);
-        assert!(err.message.contains("allow_insecure_http"), "{}", err.message);
+        assert!(
+            err.message.contains("allow_insecure_http"),
+            "{}",
+            err.message
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
@@ -709,7 +900,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("gopher-orch-ca-{}", std::process::id()));
         std::fs::write(&dir, "not pem").unwrap();
         let err = tls_config_from_pem_file(&dir).unwrap_err();
-        assert!(err.message.contains("no PEM certificate"), "{}", err.message);
+        assert!(
+            err.message.contains("no PEM certificate"),
+            "{}",
+            err.message
+        );
         let _ = std::fs::remove_file(&dir);
     }
 

@@ -63,7 +63,10 @@ pub fn sanitize(message: &str) -> CString {
 }
 
 fn null(what: &str) -> Error {
-    Error::new(ErrorCode::InvalidParameter, format!("{what} must not be NULL"))
+    Error::new(
+        ErrorCode::InvalidParameter,
+        format!("{what} must not be NULL"),
+    )
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -79,7 +82,10 @@ pub(crate) fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
     bytes.to_str().map_err(|e| {
         Error::new(
             ErrorCode::InvalidParameter,
-            format!("{what} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+            format!(
+                "{what} is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -130,7 +136,10 @@ pub(crate) fn out_slot<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
 /// represented in C; such a value is refused rather than silently truncated.
 pub fn string_out(value: &str) -> Result<*mut c_char> {
     CString::new(value).map(CString::into_raw).map_err(|_| {
-        Error::new(ErrorCode::InvalidToken, "the value contains a NUL character and cannot be returned as a C string")
+        Error::new(
+            ErrorCode::InvalidToken,
+            "the value contains a NUL character and cannot be returned as a C string",
+        )
     })
 }
 
@@ -158,10 +167,16 @@ mod tests {
     fn strings_round_trip() {
         let s = c"héllo";
         assert_eq!(str_arg(s.as_ptr(), "x").unwrap(), "héllo");
-        assert_eq!(str_arg(std::ptr::null(), "x").unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(
+            str_arg(std::ptr::null(), "x").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
         assert_eq!(opt_str_arg(std::ptr::null(), "x").unwrap(), None);
         let bad = CString::new(vec![0xc3u8]).unwrap();
-        assert_eq!(str_arg(bad.as_ptr(), "x").unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(
+            str_arg(bad.as_ptr(), "x").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
         let out = string_out("value").unwrap();
         free_string(out);
         free_string(std::ptr::null_mut());

@@ -69,8 +69,14 @@ impl StoreSettings {
 type Fingerprint = Vec<(Option<String>, Option<Algorithm>, [u8; 32])>;
 
 fn fingerprint(keys: &KeySet) -> Fingerprint {
-    let mut f: Fingerprint = keys.keys.iter().map(|k| (k.kid.clone(), k.alg, k.thumbprint)).collect();
-    f.sort_unstable_by(|a, b| (&a.0, a.1.map(|x| x as u8), a.2).cmp(&(&b.0, b.1.map(|x| x as u8), b.2)));
+    let mut f: Fingerprint = keys
+        .keys
+        .iter()
+        .map(|k| (k.kid.clone(), k.alg, k.thumbprint))
+        .collect();
+    f.sort_unstable_by(|a, b| {
+        (&a.0, a.1.map(|x| x as u8), a.2).cmp(&(&b.0, b.1.map(|x| x as u8), b.2))
+    });
     f
 }
 
@@ -110,7 +116,10 @@ impl KeyStore {
             current: ArcSwapOption::empty(),
             url,
             settings: ArcSwap::from_pointee(settings),
-            state: Mutex::new(State { pid: std::process::id(), ..State::default() }),
+            state: Mutex::new(State {
+                pid: std::process::id(),
+                ..State::default()
+            }),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
             refresh_requested: AtomicBool::new(false),
@@ -166,7 +175,9 @@ impl KeyStore {
     /// for the fetch in flight), bounded by `request_timeout`.
     pub fn keys(self: &Arc<Self>) -> Result<Arc<Snapshot>> {
         if let Some(snap) = self.current.load_full() {
-            if snap.fetched_at.elapsed() >= self.settings.load().cache_duration && self.url.is_some() {
+            if snap.fetched_at.elapsed() >= self.settings.load().cache_duration
+                && self.url.is_some()
+            {
                 self.request_refresh();
             }
             return Ok(snap);
@@ -189,13 +200,23 @@ impl KeyStore {
                 ));
             }
             if self.stop.load(Ordering::Relaxed) {
-                return Err(Error::new(ErrorCode::JwksFetchFailed, "the client is being destroyed"));
+                return Err(Error::new(
+                    ErrorCode::JwksFetchFailed,
+                    "the client is being destroyed",
+                ));
             }
             if state.in_flight {
                 let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                    return Err(state.last_error.clone().unwrap_or_else(|| self.wait_timeout_error(&settings)));
+                    return Err(state
+                        .last_error
+                        .clone()
+                        .unwrap_or_else(|| self.wait_timeout_error(&settings)));
                 };
-                state = self.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+                state = self
+                    .changed
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
                 continue;
             }
             if let (Some(at), Some(err)) = (state.last_failure, &state.last_error) {
@@ -244,10 +265,17 @@ impl KeyStore {
             }
             if state.in_flight {
                 let left = deadline.checked_duration_since(Instant::now())?;
-                state = self.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+                state = self
+                    .changed
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
                 continue;
             }
-            if state.last_kid_refetch.is_some_and(|at| at.elapsed() < settings.min_refresh_interval) {
+            if state
+                .last_kid_refetch
+                .is_some_and(|at| at.elapsed() < settings.min_refresh_interval)
+            {
                 return None;
             }
             state.last_kid_refetch = Some(Instant::now());
@@ -281,7 +309,11 @@ impl KeyStore {
             }
         };
         state.fingerprint = Some(print);
-        let snap = Arc::new(Snapshot { keys, fetched_at: Instant::now(), generation });
+        let snap = Arc::new(Snapshot {
+            keys,
+            fetched_at: Instant::now(),
+            generation,
+        });
         self.current.store(Some(snap.clone()));
         snap
     }
@@ -323,7 +355,10 @@ impl KeyStore {
                 state.last_failure = None;
                 Ok(self.publish(&mut state, Arc::new(keys)))
             }
-            Ok(_) => Err(Error::new(ErrorCode::JwksFetchFailed, "static keys were loaded; fetching is off")),
+            Ok(_) => Err(Error::new(
+                ErrorCode::JwksFetchFailed,
+                "static keys were loaded; fetching is off",
+            )),
             Err(e) => {
                 state.last_error = Some(e.clone());
                 state.last_failure = Some(Instant::now());
@@ -336,11 +371,17 @@ impl KeyStore {
     }
 
     fn fetch_key_set(&self) -> Result<KeySet> {
-        let url = self.url.as_ref().ok_or_else(|| Error::new(ErrorCode::JwksFetchFailed, "no jwks_uri"))?;
+        let url = self
+            .url
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::JwksFetchFailed, "no jwks_uri"))?;
         let settings = self.settings.load_full();
         let body = fetch::fetch(url, &settings.fetch, Some(&self.stop))?;
         let keys = KeySet::parse(&body).map_err(|e| {
-            Error::new(ErrorCode::JwksFetchFailed, format!("the JWKS from {} is not usable: {}", url.text, e.message))
+            Error::new(
+                ErrorCode::JwksFetchFailed,
+                format!("the JWKS from {} is not usable: {}", url.text, e.message),
+            )
         })?;
         // A set without one usable key is a failed fetch, not a rotation to "no keys": the last
         // good keys stay in use (an IdP that briefly serves `{"keys":[]}` must not lock everyone
@@ -348,7 +389,10 @@ impl KeyStore {
         if keys.keys.is_empty() {
             let mut message = format!("the JWKS from {} has no usable key", url.text);
             if let Some(first) = keys.skipped.first() {
-                message.push_str(&format!(" ({} skipped; first: {first})", keys.skipped.len()));
+                message.push_str(&format!(
+                    " ({} skipped; first: {first})",
+                    keys.skipped.len()
+                ));
             }
             return Err(Error::new(ErrorCode::JwksFetchFailed, message));
         }
@@ -374,13 +418,16 @@ impl KeyStore {
         }
         let mut state = self.lock();
         let wanted = self.settings.load().auto_refresh || state.refresh_wanted;
-        if state.background_running || state.static_keys || !wanted || self.current.load().is_none() {
+        if state.background_running || state.static_keys || !wanted || self.current.load().is_none()
+        {
             return;
         }
         state.background_running = true;
         drop(state);
         let store = Arc::clone(self);
-        let spawned = thread::Builder::new().name("gopher-orch-jwks".into()).spawn(move || store.background_loop());
+        let spawned = thread::Builder::new()
+            .name("gopher-orch-jwks".into())
+            .spawn(move || store.background_loop());
         if spawned.is_err() {
             // No thread: validations keep the current keys; a later request tries again.
             self.lock().background_running = false;
@@ -394,7 +441,11 @@ impl KeyStore {
         if !settings.auto_refresh && !state.refresh_wanted {
             return None;
         }
-        let lead = if settings.auto_refresh { settings.lead() } else { Duration::ZERO };
+        let lead = if settings.auto_refresh {
+            settings.lead()
+        } else {
+            Duration::ZERO
+        };
         let mut due = snap.fetched_at + settings.cache_duration.saturating_sub(lead);
         if let Some(failed) = state.last_failure {
             if failed > snap.fetched_at {
@@ -407,7 +458,8 @@ impl KeyStore {
     /// The refresher thread's body. Whatever happens inside (even a panic), the thread
     /// leaves `background_running` false behind, so a later request can start a new one.
     fn background_loop(self: Arc<Self>) {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.refresh_until_idle()));
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.refresh_until_idle()));
         self.lock().background_running = false;
         self.changed.notify_all();
     }
@@ -420,14 +472,24 @@ impl KeyStore {
                 return;
             }
             let settings = self.settings.load_full();
-            let Some(due) = self.next_due(&state, &settings) else { return };
+            let Some(due) = self.next_due(&state, &settings) else {
+                return;
+            };
             if state.in_flight {
-                state = self.changed.wait_timeout(state, Duration::from_millis(200)).unwrap_or_else(|p| p.into_inner()).0;
+                state = self
+                    .changed
+                    .wait_timeout(state, Duration::from_millis(200))
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
                 continue;
             }
             let now = Instant::now();
             if now < due {
-                state = self.changed.wait_timeout(state, due - now).unwrap_or_else(|p| p.into_inner()).0;
+                state = self
+                    .changed
+                    .wait_timeout(state, due - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
                 continue;
             }
             state.in_flight = true;
@@ -450,8 +512,14 @@ impl KeyStore {
         let deadline = Instant::now() + SHUTDOWN_WAIT;
         let mut state = self.lock();
         while state.background_running {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
-            state = self.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 

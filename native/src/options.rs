@@ -25,7 +25,12 @@ pub struct ValidationOptions {
 
 impl Default for ValidationOptions {
     fn default() -> Self {
-        ValidationOptions { scopes: Vec::new(), audience: None, clock_skew: DEFAULT_CLOCK_SKEW, time: None }
+        ValidationOptions {
+            scopes: Vec::new(),
+            audience: None,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            time: None,
+        }
     }
 }
 
@@ -63,7 +68,11 @@ impl ValidationOptions {
         if audience.len() > MAX_OPTION_STRING_BYTES {
             return Err(too_long("the audience"));
         }
-        self.audience = if audience.is_empty() { None } else { Some(audience.to_owned()) };
+        self.audience = if audience.is_empty() {
+            None
+        } else {
+            Some(audience.to_owned())
+        };
         Ok(())
     }
 
@@ -86,14 +95,21 @@ impl ValidationOptions {
                 format!("time must be Unix seconds >= 0 (0 = system clock), got {unix_seconds}"),
             ));
         }
-        self.time = if unix_seconds == 0 { None } else { Some(unix_seconds) };
+        self.time = if unix_seconds == 0 {
+            None
+        } else {
+            Some(unix_seconds)
+        };
         Ok(())
     }
 
     /// The "now" a validation uses, in Unix seconds.
     pub fn now(&self) -> i64 {
         self.time.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
         })
     }
 }
@@ -118,7 +134,10 @@ mod tests {
         assert_eq!(o.scopes, vec!["mcp:read", "mcp:admin"]);
         o.set_scopes("").unwrap();
         assert!(o.scopes.is_empty());
-        assert_eq!(o.set_scopes("a\tb").unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(
+            o.set_scopes("a\tb").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
     }
 
     #[test]
@@ -142,6 +161,8 @@ mod tests {
         assert_eq!(o.audience.as_deref(), Some("https://mcp.example"));
         o.set_audience("").unwrap();
         assert_eq!(o.audience, None);
-        assert!(o.set_audience(&"a".repeat(MAX_OPTION_STRING_BYTES + 1)).is_err());
+        assert!(o
+            .set_audience(&"a".repeat(MAX_OPTION_STRING_BYTES + 1))
+            .is_err());
     }
 }

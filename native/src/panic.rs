@@ -71,12 +71,20 @@ mod tests {
 
     fn last() -> String {
         // SAFETY: the pointer is valid until the next library call on this thread.
-        unsafe { CStr::from_ptr(ffi::last_error_ptr()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(ffi::last_error_ptr()) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     #[test]
     fn codes_messages_and_caught_panics() {
-        assert_eq!(guard("f", || Err(Error::new(ErrorCode::InvalidConfig, "bad option"))), -1009);
+        assert_eq!(
+            guard("f", || Err(Error::new(
+                ErrorCode::InvalidConfig,
+                "bad option"
+            ))),
+            -1009
+        );
         assert_eq!(last(), "bad option");
         assert_eq!(guard("f", || Ok(())), 0);
         assert_eq!(last(), "");

@@ -12,7 +12,9 @@ fn strip_comments(src: &str) -> String {
     let mut rest = src;
     while let Some(start) = rest.find("/*") {
         out.push_str(&rest[..start]);
-        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
     }
     out.push_str(rest);
     out
@@ -25,7 +27,9 @@ fn declared_functions(header: &str) -> BTreeSet<String> {
     let mut rest = code.as_str();
     while let Some(i) = rest.find("gopher_auth_") {
         let tail = &rest[i..];
-        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
+        let len = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
         if tail[len..].trim_start().starts_with('(') {
             names.insert(tail[..len].to_owned());
         }
@@ -43,7 +47,11 @@ fn header_and_library_export_the_same_functions() {
     assert!(declared.len() >= 28, "parsed only {declared:?}");
 
     let lib = support::cdylib();
-    let nm = Command::new("nm").args(["-D", "--defined-only"]).arg(&lib).output().expect("nm runs");
+    let nm = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .expect("nm runs");
     assert!(nm.status.success());
     let exported: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)
         .lines()
@@ -51,6 +59,13 @@ fn header_and_library_export_the_same_functions() {
         .collect();
     assert_eq!(declared, exported, "declared (left) vs exported (right)");
 
-    let soname = Command::new("readelf").arg("-d").arg(&lib).output().expect("readelf runs");
-    assert!(String::from_utf8_lossy(&soname.stdout).contains("[libgopher-orch.so]"), "SONAME is libgopher-orch.so");
+    let soname = Command::new("readelf")
+        .arg("-d")
+        .arg(&lib)
+        .output()
+        .expect("readelf runs");
+    assert!(
+        String::from_utf8_lossy(&soname.stdout).contains("[libgopher-orch.so]"),
+        "SONAME is libgopher-orch.so"
+    );
 }

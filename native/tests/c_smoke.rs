@@ -24,7 +24,15 @@ fn c_smoke_test_under_valgrind() {
     let exe = dir.join("smoke");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-I"])
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-I",
+        ])
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("include"))
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/c/smoke.c"))
         .arg("-o")
@@ -42,7 +50,13 @@ fn c_smoke_test_under_valgrind() {
     let bad = other.token("mcp:read");
 
     let output = Command::new("valgrind")
-        .args(["--quiet", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible", "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99"])
+        .args([
+            "--quiet",
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect,possible",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "--error-exitcode=99",
+        ])
         .arg(&exe)
         .args([jwks(&[&key]).as_str(), &good, &bad, ISSUER, AUDIENCE])
         .output()

@@ -30,7 +30,10 @@ fn expand(token: &Value) -> String {
             .iter()
             .map(|p| match p {
                 Value::String(s) => s.clone(),
-                r => r["repeat"].as_str().unwrap().repeat(r["count"].as_u64().unwrap() as usize),
+                r => r["repeat"]
+                    .as_str()
+                    .unwrap()
+                    .repeat(r["count"].as_u64().unwrap() as usize),
             })
             .collect(),
         other => panic!("unexpected token form {other}"),
@@ -40,23 +43,53 @@ fn expand(token: &Value) -> String {
 fn options_for(checks: &Value) -> *mut GopherAuthValidationOptions {
     let mut o = null_mut();
     assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
-    let scopes: Vec<&str> = checks["required_scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    assert_eq!(gopher_auth_validation_options_set_scopes(o, c(&scopes.join(" ")).as_ptr()), 0);
-    assert_eq!(gopher_auth_validation_options_set_audience(o, c(checks["audience"].as_str().unwrap_or("")).as_ptr()), 0);
-    assert_eq!(gopher_auth_validation_options_set_clock_skew(o, checks["clock_skew_s"].as_i64().unwrap()), 0);
-    assert_eq!(gopher_auth_validation_options_set_time(o, checks["now"].as_i64().unwrap()), 0);
+    let scopes: Vec<&str> = checks["required_scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        gopher_auth_validation_options_set_scopes(o, c(&scopes.join(" ")).as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audience(
+            o,
+            c(checks["audience"].as_str().unwrap_or("")).as_ptr()
+        ),
+        0
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_clock_skew(o, checks["clock_skew_s"].as_i64().unwrap()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_time(o, checks["now"].as_i64().unwrap()),
+        0
+    );
     o
 }
 
-fn verdict(client: *mut GopherAuthClient, token: &CString, o: *const GopherAuthValidationOptions) -> (i32, String) {
-    let mut r = GopherAuthValidationResult { valid: false, error_code: 1, error_message: null() };
+fn verdict(
+    client: *mut GopherAuthClient,
+    token: &CString,
+    o: *const GopherAuthValidationOptions,
+) -> (i32, String) {
+    let mut r = GopherAuthValidationResult {
+        valid: false,
+        error_code: 1,
+        error_message: null(),
+    };
     let code = gopher_auth_validate_token(client, token.as_ptr(), o, &mut r);
     assert_eq!(code, r.error_code);
     assert_eq!(r.valid, code == 0);
     let message = if r.error_message.is_null() {
         String::new()
     } else {
-        unsafe { CStr::from_ptr(r.error_message) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(r.error_message) }
+            .to_string_lossy()
+            .into_owned()
     };
     assert!(message.len() <= 511);
     (code, message)
@@ -66,7 +99,12 @@ fn verdict(client: *mut GopherAuthClient, token: &CString, o: *const GopherAuthV
 fn attack_corpus_through_the_c_abi_with_the_token_cache() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus.json");
     let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let algs: Vec<&str> = corpus["policy"]["allowed_algs"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let algs: Vec<&str> = corpus["policy"]["allowed_algs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
     let jwks = c(&corpus["jwks"].to_string());
     assert_eq!(gopher_auth_init(), 0);
 
@@ -79,8 +117,18 @@ fn attack_corpus_through_the_c_abi_with_the_token_cache() {
         let issuer = checks["issuer"].as_str().unwrap().to_owned();
         let client = *clients.entry(issuer.clone()).or_insert_with(|| {
             let mut client = null_mut();
-            assert_eq!(gopher_auth_client_create(&mut client, c("").as_ptr(), c(&issuer).as_ptr()), 0);
-            assert_eq!(gopher_auth_client_set_option(client, c("allowed_algorithms").as_ptr(), c(&algs.join(",")).as_ptr()), 0);
+            assert_eq!(
+                gopher_auth_client_create(&mut client, c("").as_ptr(), c(&issuer).as_ptr()),
+                0
+            );
+            assert_eq!(
+                gopher_auth_client_set_option(
+                    client,
+                    c("allowed_algorithms").as_ptr(),
+                    c(&algs.join(",")).as_ptr()
+                ),
+                0
+            );
             assert_eq!(gopher_auth_client_load_jwks(client, jwks.as_ptr()), 0);
             client
         });
@@ -88,14 +136,25 @@ fn attack_corpus_through_the_c_abi_with_the_token_cache() {
         let o = options_for(checks);
         let first = verdict(client, &token, o);
         let second = verdict(client, &token, o);
-        assert_eq!(first.0, second.0, "{name}: a repeated token changed its verdict");
+        assert_eq!(
+            first.0, second.0,
+            "{name}: a repeated token changed its verdict"
+        );
         let expected_valid = case["expected"] == "valid";
         if (first.0 == 0) != expected_valid {
-            mismatches.push(format!("{name}: expected {}, got {} {}", case["expected"], first.0, first.1));
+            mismatches.push(format!(
+                "{name}: expected {}, got {} {}",
+                case["expected"], first.0, first.1
+            ));
         }
-        let mut r = GopherAuthValidationResult { valid: false, error_code: 1, error_message: null() };
+        let mut r = GopherAuthValidationResult {
+            valid: false,
+            error_code: 1,
+            error_message: null(),
+        };
         let mut payload = null_mut();
-        let code = gopher_auth_validate_and_extract(client, token.as_ptr(), o, &mut r, &mut payload);
+        let code =
+            gopher_auth_validate_and_extract(client, token.as_ptr(), o, &mut r, &mut payload);
         assert_eq!(code, first.0, "{name}");
         assert_eq!(payload.is_null(), code != 0, "{name}");
         if !payload.is_null() {
@@ -118,11 +177,29 @@ fn attack_corpus_through_the_c_abi_with_the_token_cache() {
     }
     let valid = cases.iter().filter(|c| c["expected"] == "valid").count();
     // SAFETY: the handles are live clients created above.
-    let cached: usize = clients.values().map(|&cl| unsafe { &*cl }.cached_tokens()).sum();
-    assert!(mismatches.is_empty(), "{} of {} verdicts differ:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
-    assert_eq!(cached, valid, "every valid token is in the cache, so its second verdict came from there");
+    let cached: usize = clients
+        .values()
+        .map(|&cl| unsafe { &*cl }.cached_tokens())
+        .sum();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} verdicts differ:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
+    assert_eq!(
+        cached, valid,
+        "every valid token is in the cache, so its second verdict came from there"
+    );
     for client in clients.into_values() {
         assert_eq!(gopher_auth_client_destroy(client), 0);
     }
-    assert!(mismatches.is_empty(), "{} of {} verdicts differ:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} verdicts differ:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
 }

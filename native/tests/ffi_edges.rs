@@ -21,7 +21,9 @@ const INVALID_PARAMETER: i32 = -1011;
 const INVALID_CONFIG: i32 = -1009;
 
 fn last_error() -> String {
-    unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn c(s: &str) -> CString {
@@ -31,19 +33,28 @@ fn c(s: &str) -> CString {
 fn new_client() -> *mut GopherAuthClient {
     assert_eq!(gopher_auth_init(), 0);
     let mut client = null_mut();
-    assert_eq!(gopher_auth_client_create(&mut client, c("").as_ptr(), c(ISSUER).as_ptr()), 0);
+    assert_eq!(
+        gopher_auth_client_create(&mut client, c("").as_ptr(), c(ISSUER).as_ptr()),
+        0
+    );
     assert!(!client.is_null());
     client
 }
 
 fn empty_result() -> GopherAuthValidationResult {
-    GopherAuthValidationResult { valid: true, error_code: 12345, error_message: null() }
+    GopherAuthValidationResult {
+        valid: true,
+        error_code: 12345,
+        error_message: null(),
+    }
 }
 
 #[test]
 fn versions() {
     assert_eq!(gopher_auth_abi_version(), 1);
-    let v = unsafe { CStr::from_ptr(gopher_auth_version()) }.to_str().unwrap();
+    let v = unsafe { CStr::from_ptr(gopher_auth_version()) }
+        .to_str()
+        .unwrap();
     assert_eq!(v, env!("CARGO_PKG_VERSION"));
 }
 
@@ -51,45 +62,136 @@ fn versions() {
 fn nulls_are_invalid_parameters() {
     let client = new_client();
     let mut out: *mut GopherAuthClient = null_mut();
-    assert_eq!(gopher_auth_client_create(null_mut(), c("").as_ptr(), c(ISSUER).as_ptr()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_client_create(&mut out, null(), c(ISSUER).as_ptr()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_client_create(null_mut(), c("").as_ptr(), c(ISSUER).as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_create(&mut out, null(), c(ISSUER).as_ptr()),
+        INVALID_PARAMETER
+    );
     assert!(last_error().contains("jwks_uri"), "{}", last_error());
-    assert_eq!(gopher_auth_client_create(&mut out, c("").as_ptr(), null()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_client_create(&mut out, c("").as_ptr(), null()),
+        INVALID_PARAMETER
+    );
     assert!(out.is_null());
     assert_eq!(gopher_auth_client_destroy(null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_client_set_option(null_mut(), c("a").as_ptr(), c("b").as_ptr()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_client_set_option(client, null(), c("b").as_ptr()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_client_set_option(client, c("auto_refresh").as_ptr(), null()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_client_load_jwks(client, null()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_create(null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_destroy(null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_set_scopes(null_mut(), c("a").as_ptr()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_set_audience(null_mut(), c("a").as_ptr()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_set_clock_skew(null_mut(), 1), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_set_time(null_mut(), 1), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_client_set_option(null_mut(), c("a").as_ptr(), c("b").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_set_option(client, null(), c("b").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_set_option(client, c("auto_refresh").as_ptr(), null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_create(null_mut()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_destroy(null_mut()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_scopes(null_mut(), c("a").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audience(null_mut(), c("a").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_clock_skew(null_mut(), 1),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_time(null_mut(), 1),
+        INVALID_PARAMETER
+    );
     let mut r = empty_result();
-    assert_eq!(gopher_auth_validate_token(client, null(), null(), &mut r), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_validate_token(client, null(), null(), &mut r),
+        INVALID_PARAMETER
+    );
     assert!(!r.valid);
     assert_eq!(r.error_code, INVALID_PARAMETER);
-    assert!(unsafe { CStr::from_ptr(r.error_message) }.to_str().unwrap().contains("token"));
-    assert_eq!(gopher_auth_validate_token(client, c("x").as_ptr(), null(), null_mut()), INVALID_PARAMETER);
+    assert!(unsafe { CStr::from_ptr(r.error_message) }
+        .to_str()
+        .unwrap()
+        .contains("token"));
+    assert_eq!(
+        gopher_auth_validate_token(client, c("x").as_ptr(), null(), null_mut()),
+        INVALID_PARAMETER
+    );
     let mut p: *mut GopherAuthTokenPayload = null_mut();
-    assert_eq!(gopher_auth_validate_and_extract(client, c("x").as_ptr(), null(), &mut r, null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validate_and_extract(null_mut(), c("x").as_ptr(), null(), &mut r, &mut p), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_validate_and_extract(client, c("x").as_ptr(), null(), &mut r, null_mut()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validate_and_extract(null_mut(), c("x").as_ptr(), null(), &mut r, &mut p),
+        INVALID_PARAMETER
+    );
     assert!(p.is_null());
-    assert_eq!(gopher_auth_extract_payload(null(), &mut p), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_extract_payload(c("x").as_ptr(), null_mut()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_extract_payload(null(), &mut p),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_extract_payload(c("x").as_ptr(), null_mut()),
+        INVALID_PARAMETER
+    );
     let mut s: *mut c_char = null_mut();
     let mut e = 0i64;
-    assert_eq!(gopher_auth_payload_get_subject(null(), &mut s), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_payload_get_scopes(null(), &mut s), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_payload_get_audience(null(), &mut s), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_payload_get_issuer(null(), &mut s), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_payload_get_claims_json(null(), &mut s), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_payload_get_expiration(null(), &mut e), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_payload_get_subject(null(), &mut s),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_payload_get_scopes(null(), &mut s),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_payload_get_audience(null(), &mut s),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_payload_get_issuer(null(), &mut s),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_payload_get_claims_json(null(), &mut s),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_payload_get_expiration(null(), &mut e),
+        INVALID_PARAMETER
+    );
     assert_eq!(gopher_auth_payload_destroy(null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_generate_www_authenticate(null(), null(), null(), null_mut()), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_generate_www_authenticate_v2(null(), null(), null(), null(), null(), null_mut()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_generate_www_authenticate(null(), null(), null(), null_mut()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_generate_www_authenticate_v2(
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+            null_mut()
+        ),
+        INVALID_PARAMETER
+    );
     gopher_auth_free_string(null_mut());
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
@@ -98,25 +200,46 @@ fn nulls_are_invalid_parameters() {
 fn invalid_utf8_is_an_invalid_parameter() {
     let client = new_client();
     let bad = CString::new(vec![b'a', 0xff, b'b']).unwrap();
-    assert_eq!(gopher_auth_client_set_option(client, bad.as_ptr(), c("1").as_ptr()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_client_set_option(client, bad.as_ptr(), c("1").as_ptr()),
+        INVALID_PARAMETER
+    );
     assert!(last_error().contains("UTF-8"), "{}", last_error());
     let mut r = empty_result();
-    assert_eq!(gopher_auth_validate_token(client, bad.as_ptr(), null(), &mut r), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_validate_token(client, bad.as_ptr(), null(), &mut r),
+        INVALID_PARAMETER
+    );
     let mut out = null_mut();
-    assert_eq!(gopher_auth_client_create(&mut out, bad.as_ptr(), c(ISSUER).as_ptr()), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_client_create(&mut out, bad.as_ptr(), c(ISSUER).as_ptr()),
+        INVALID_PARAMETER
+    );
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
 
 #[test]
 fn set_option_errors_carry_a_message() {
     let client = new_client();
-    assert_eq!(gopher_auth_client_set_option(client, c("request_timeout").as_ptr(), c("0").as_ptr()), INVALID_CONFIG);
+    assert_eq!(
+        gopher_auth_client_set_option(client, c("request_timeout").as_ptr(), c("0").as_ptr()),
+        INVALID_CONFIG
+    );
     let msg = last_error();
-    assert!(msg.contains("request_timeout") && msg.contains("1..300"), "{msg}");
-    assert_eq!(gopher_auth_client_set_option(client, c("bogus").as_ptr(), c("1").as_ptr()), INVALID_CONFIG);
+    assert!(
+        msg.contains("request_timeout") && msg.contains("1..300"),
+        "{msg}"
+    );
+    assert_eq!(
+        gopher_auth_client_set_option(client, c("bogus").as_ptr(), c("1").as_ptr()),
+        INVALID_CONFIG
+    );
     assert!(last_error().contains("bogus"));
     // A successful call clears the message.
-    assert_eq!(gopher_auth_client_set_option(client, c("request_timeout").as_ptr(), c("5").as_ptr()), 0);
+    assert_eq!(
+        gopher_auth_client_set_option(client, c("request_timeout").as_ptr(), c("5").as_ptr()),
+        0
+    );
     assert_eq!(last_error(), "");
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
@@ -125,24 +248,51 @@ fn set_option_errors_carry_a_message() {
 fn error_message_lives_until_the_next_call_and_is_bounded() {
     let client = new_client();
     let key = TestKey::new("k", 9);
-    assert_eq!(gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()), 0);
-    let wrong_issuer = key.token_with("k", &format!("https://evil.example/{}", "x".repeat(2000)), support::now() + 60, "", "u");
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let wrong_issuer = key.token_with(
+        "k",
+        &format!("https://evil.example/{}", "x".repeat(2000)),
+        support::now() + 60,
+        "",
+        "u",
+    );
     let mut r = empty_result();
     let code = gopher_auth_validate_token(client, c(&wrong_issuer).as_ptr(), null(), &mut r);
     assert_eq!(code, -1003, "INVALID_ISSUER");
     assert_eq!((r.valid, r.error_code), (false, -1003));
-    let message = unsafe { CStr::from_ptr(r.error_message) }.to_bytes().to_vec();
-    assert!(!message.is_empty() && message.len() <= 511, "{} bytes", message.len());
+    let message = unsafe { CStr::from_ptr(r.error_message) }
+        .to_bytes()
+        .to_vec();
+    assert!(
+        !message.is_empty() && message.len() <= 511,
+        "{} bytes",
+        message.len()
+    );
     assert!(!message.iter().any(|b| b.is_ascii_control()));
     // gopher_auth_last_error_message does not invalidate it: same storage, same text.
-    assert_eq!(unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_bytes(), &message[..]);
-    assert_eq!(unsafe { CStr::from_ptr(r.error_message) }.to_bytes(), &message[..]);
+    assert_eq!(
+        unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_bytes(),
+        &message[..]
+    );
+    assert_eq!(
+        unsafe { CStr::from_ptr(r.error_message) }.to_bytes(),
+        &message[..]
+    );
     // A valid token: no message.
     let mut r = empty_result();
     let mut o = null_mut();
     assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
-    assert_eq!(gopher_auth_validation_options_set_audience(o, c(AUDIENCE).as_ptr()), 0);
-    assert_eq!(gopher_auth_validate_token(client, c(&key.token("")).as_ptr(), o, &mut r), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audience(o, c(AUDIENCE).as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_validate_token(client, c(&key.token("")).as_ptr(), o, &mut r),
+        0
+    );
     assert!(r.valid && r.error_message.is_null());
     assert_eq!(gopher_auth_validation_options_destroy(o), 0);
     assert_eq!(gopher_auth_client_destroy(client), 0);
@@ -151,9 +301,14 @@ fn error_message_lives_until_the_next_call_and_is_bounded() {
 #[test]
 fn messages_are_per_thread() {
     let client = new_client();
-    assert_eq!(gopher_auth_client_set_option(client, c("bogus").as_ptr(), c("1").as_ptr()), INVALID_CONFIG);
+    assert_eq!(
+        gopher_auth_client_set_option(client, c("bogus").as_ptr(), c("1").as_ptr()),
+        INVALID_CONFIG
+    );
     let other = std::thread::spawn(|| {
-        unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(gopher_auth_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
     })
     .join()
     .unwrap();
@@ -166,10 +321,19 @@ fn messages_are_per_thread() {
 fn validation_option_ranges_are_invalid_parameters() {
     let mut o = null_mut();
     assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
-    assert_eq!(gopher_auth_validation_options_set_clock_skew(o, -1), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_validation_options_set_clock_skew(o, -1),
+        INVALID_PARAMETER
+    );
     assert!(last_error().contains("clock skew"));
-    assert_eq!(gopher_auth_validation_options_set_clock_skew(o, 86_401), INVALID_PARAMETER);
-    assert_eq!(gopher_auth_validation_options_set_time(o, -1), INVALID_PARAMETER);
+    assert_eq!(
+        gopher_auth_validation_options_set_clock_skew(o, 86_401),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_time(o, -1),
+        INVALID_PARAMETER
+    );
     assert_eq!(gopher_auth_validation_options_set_clock_skew(o, 0), 0);
     assert_eq!(gopher_auth_validation_options_destroy(o), 0);
 }
@@ -177,7 +341,10 @@ fn validation_option_ranges_are_invalid_parameters() {
 #[test]
 fn payload_getters_and_absent_claims() {
     let key = TestKey::new("k", 9);
-    let token = key.sign_payload("k", r#"{"sub":"bob","aud":["x","y"],"exp":1.9e9,"scp":["b","a"],"scope":"a c","n":1}"#);
+    let token = key.sign_payload(
+        "k",
+        r#"{"sub":"bob","aud":["x","y"],"exp":1.9e9,"scp":["b","a"],"scope":"a c","n":1}"#,
+    );
     let mut p = null_mut();
     assert_eq!(gopher_auth_extract_payload(c(&token).as_ptr(), &mut p), 0);
     let get = |f: extern "C" fn(*const GopherAuthTokenPayload, *mut *mut c_char) -> i32| {
@@ -192,8 +359,14 @@ fn payload_getters_and_absent_claims() {
     };
     assert_eq!(get(gopher_auth_payload_get_subject).as_deref(), Some("bob"));
     assert_eq!(get(gopher_auth_payload_get_issuer), None, "absent → NULL");
-    assert_eq!(get(gopher_auth_payload_get_audience).as_deref(), Some("x y"));
-    assert_eq!(get(gopher_auth_payload_get_scopes).as_deref(), Some("a c b"));
+    assert_eq!(
+        get(gopher_auth_payload_get_audience).as_deref(),
+        Some("x y")
+    );
+    assert_eq!(
+        get(gopher_auth_payload_get_scopes).as_deref(),
+        Some("a c b")
+    );
     let mut exp = 0;
     assert_eq!(gopher_auth_payload_get_expiration(p, &mut exp), 0);
     assert_eq!(exp, 1_900_000_000);
@@ -203,6 +376,9 @@ fn payload_getters_and_absent_claims() {
     assert_eq!(gopher_auth_payload_destroy(p), 0);
 
     let mut p = null_mut();
-    assert_eq!(gopher_auth_extract_payload(c("garbage").as_ptr(), &mut p), -1000);
+    assert_eq!(
+        gopher_auth_extract_payload(c("garbage").as_ptr(), &mut p),
+        -1000
+    );
     assert!(p.is_null());
 }

@@ -16,7 +16,11 @@ fn a_forked_child_refreshes_its_keys() {
     let (a, b) = (TestKey::new("a", 1), TestKey::new("b", 2));
     let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
     let client = Client::new(&server.url(), ISSUER).unwrap();
-    for (k, v) in [("request_timeout", "2"), ("cache_duration", "1"), ("min_refresh_interval", "3600")] {
+    for (k, v) in [
+        ("request_timeout", "2"),
+        ("cache_duration", "1"),
+        ("min_refresh_interval", "3600"),
+    ] {
         client.set_option(k, v).unwrap();
     }
     let mut options = ValidationOptions::default();
@@ -24,7 +28,12 @@ fn a_forked_child_refreshes_its_keys() {
     client.validate(&a.token(""), &options).unwrap();
     assert!(client.key_store().background_running());
     // Spend the unknown-kid refetch (one per hour here): key b must come from a refresh.
-    assert!(client.validate(&a.token_with("zzz", ISSUER, support::now() + 60, "", "x"), &options).is_err());
+    assert!(client
+        .validate(
+            &a.token_with("zzz", ISSUER, support::now() + 60, "", "x"),
+            &options
+        )
+        .is_err());
     assert_eq!(server.requests(), 2);
     server.set(Behavior::Serve(jwks(&[&a, &b]))); // the parent's server thread answers the child
     let token_b = b.token("");
@@ -48,5 +57,9 @@ fn a_forked_child_refreshes_its_keys() {
     let mut status = 0;
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status), "the child crashed");
-    assert_eq!(libc::WEXITSTATUS(status), 0, "the child never picked up key b");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "the child never picked up key b"
+    );
 }

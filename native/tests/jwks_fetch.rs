@@ -37,7 +37,10 @@ fn code(c: &Client, token: &str) -> ErrorCode {
 fn eventually(what: &str, cond: impl Fn() -> bool) {
     let started = Instant::now();
     while !cond() {
-        assert!(started.elapsed() < Duration::from_secs(10), "timed out waiting for: {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for: {what}"
+        );
         thread::sleep(Duration::from_millis(20));
     }
 }
@@ -79,7 +82,11 @@ fn rotation_is_picked_up_through_an_unknown_kid() {
     c.set_option("min_refresh_interval", "0").unwrap();
     assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
     server.set(Behavior::Serve(jwks(&[&b])));
-    assert_eq!(code(&c, &b.token("")), ErrorCode::Success, "unknown kid b → one refetch");
+    assert_eq!(
+        code(&c, &b.token("")),
+        ErrorCode::Success,
+        "unknown kid b → one refetch"
+    );
     assert_eq!(server.requests(), 2);
     // Key a is gone from the set: its (cached) token is no longer accepted.
     assert_ne!(code(&c, &a.token("")), ErrorCode::Success);
@@ -101,7 +108,11 @@ fn rotation_is_picked_up_after_the_cache_expires() {
         let _ = c.validate(&token_a, &options());
         code(&c, &b.token("")) == ErrorCode::Success
     });
-    assert_ne!(code(&c, &token_a), ErrorCode::Success, "a token of a dropped key dies with it");
+    assert_ne!(
+        code(&c, &token_a),
+        ErrorCode::Success,
+        "a token of a dropped key dies with it"
+    );
 }
 
 #[test]
@@ -114,13 +125,23 @@ fn auto_refresh_fetches_in_the_background_and_stops_on_drop() {
     assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
     assert!(c.key_store().background_running());
     server.set(Behavior::Serve(jwks(&[&b])));
-    eventually("the background refresh fetched again", || server.requests() >= 2);
-    eventually("key b is in use", || code(&c, &b.token("")) == ErrorCode::Success);
+    eventually("the background refresh fetched again", || {
+        server.requests() >= 2
+    });
+    eventually("key b is in use", || {
+        code(&c, &b.token("")) == ErrorCode::Success
+    });
     let store = c.key_store().clone();
     let started = Instant::now();
     drop(c);
-    assert!(!store.background_running(), "the refresher thread ended with the client");
-    assert!(started.elapsed() < Duration::from_secs(3), "destroy does not hang");
+    assert!(
+        !store.background_running(),
+        "the refresher thread ended with the client"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "destroy does not hang"
+    );
 }
 
 #[test]
@@ -137,7 +158,10 @@ fn destroy_interrupts_a_background_fetch_of_a_hanging_idp() {
     let started = Instant::now();
     drop(c);
     assert!(!store.background_running());
-    assert!(started.elapsed() < Duration::from_secs(3), "destroy did not wait for the 30 s timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "destroy did not wait for the 30 s timeout"
+    );
 }
 
 #[test]
@@ -155,7 +179,13 @@ fn a_flood_of_unknown_kids_fetches_at_most_once_per_interval() {
             thread::spawn(move || {
                 let a = TestKey::new("a", 1);
                 for i in 0..250 {
-                    let token = a.token_with(&format!("random-{t}-{i}-{}", i * 7919 % 1000), ISSUER, support::now() + 60, "", "x");
+                    let token = a.token_with(
+                        &format!("random-{t}-{i}-{}", i * 7919 % 1000),
+                        ISSUER,
+                        support::now() + 60,
+                        "",
+                        "x",
+                    );
                     assert_ne!(code(&c, &token), ErrorCode::Success);
                     done.fetch_add(1, Ordering::SeqCst);
                 }
@@ -164,7 +194,11 @@ fn a_flood_of_unknown_kids_fetches_at_most_once_per_interval() {
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
     assert_eq!(done.load(Ordering::SeqCst), 1000);
-    assert!(server.requests() <= 2, "1000 unknown kids caused {} fetches", server.requests());
+    assert!(
+        server.requests() <= 2,
+        "1000 unknown kids caused {} fetches",
+        server.requests()
+    );
     // Known tokens keep validating.
     assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
 }
@@ -207,7 +241,11 @@ fn a_key_set_without_usable_keys_does_not_replace_the_last_good_one() {
             server.requests() > before
         });
         for _ in 0..5 {
-            assert_eq!(code(&c, &a.token("")), ErrorCode::Success, "after serving {unusable}");
+            assert_eq!(
+                code(&c, &a.token("")),
+                ErrorCode::Success,
+                "after serving {unusable}"
+            );
         }
     }
 }
@@ -229,7 +267,10 @@ fn no_reachable_idp_fails_closed_within_the_timeout() {
     let c = client(&url);
     let started = Instant::now();
     let e = c.validate(&a.token(""), &options()).unwrap_err();
-    assert!(matches!(e.code, ErrorCode::NetworkError | ErrorCode::JwksFetchFailed), "{e}");
+    assert!(
+        matches!(e.code, ErrorCode::NetworkError | ErrorCode::JwksFetchFailed),
+        "{e}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
     // Again (within the retry pause): the same error, at once, without a new attempt.
     let again = c.validate(&a.token(""), &options()).unwrap_err();
@@ -252,9 +293,16 @@ fn a_hanging_idp_fails_closed_within_the_timeout() {
         .collect();
     for t in threads {
         let code = t.join().unwrap();
-        assert!(matches!(code, ErrorCode::NetworkError | ErrorCode::JwksFetchFailed), "{code:?}");
+        assert!(
+            matches!(code, ErrorCode::NetworkError | ErrorCode::JwksFetchFailed),
+            "{code:?}"
+        );
     }
-    assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(server.requests(), 1, "one fetch in flight at a time");
 }
 
@@ -278,7 +326,11 @@ fn error_statuses_and_redirects_are_refused() {
 #[test]
 fn oversized_and_malformed_jwks_are_refused() {
     let a = TestKey::new("a", 1);
-    let huge_valid_json = format!(r#"{{"keys":[{}],"pad":"{}"}}"#, a.jwk(), "x".repeat(2 * 1024 * 1024));
+    let huge_valid_json = format!(
+        r#"{{"keys":[{}],"pad":"{}"}}"#,
+        a.jwk(),
+        "x".repeat(2 * 1024 * 1024)
+    );
     for (behavior, needle) in [
         (Behavior::HugeDeclared, "larger than"),
         (Behavior::HugeStream, "larger than"),
@@ -304,7 +356,10 @@ fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
     let e = c.validate(&a.token(""), &options()).unwrap_err();
     assert_eq!(e.code, ErrorCode::JwksFetchFailed);
     assert!(e.message.contains("allow_insecure_http"), "{e}");
-    assert!(started.elapsed() < Duration::from_millis(900), "refused before connecting");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "refused before connecting"
+    );
     let c = client("http://192.0.2.1/jwks");
     c.set_option("allow_insecure_http", "true").unwrap();
     let e = c.validate(&a.token(""), &options()).unwrap_err();
@@ -336,7 +391,15 @@ fn unknown_kid_refetches_resume_after_the_interval() {
     let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
     let c = client(&server.url()); // min_refresh_interval = 1 s
     assert_eq!(code(&c, &a.token("")), ErrorCode::Success);
-    let unknown = |n: u32| a.token_with(&format!("unknown-{n}"), ISSUER, support::now() + 60, "", "x");
+    let unknown = |n: u32| {
+        a.token_with(
+            &format!("unknown-{n}"),
+            ISSUER,
+            support::now() + 60,
+            "",
+            "x",
+        )
+    };
     assert_eq!(code(&c, &unknown(1)), ErrorCode::InvalidKey);
     assert_eq!(server.requests(), 2, "the first unknown kid refetches");
     assert_eq!(code(&c, &unknown(2)), ErrorCode::InvalidKey);

@@ -25,7 +25,11 @@ struct Tokens {
 }
 
 fn tokens() -> Tokens {
-    let (a, b, d) = (TestKey::new("a", 1), TestKey::new("b", 2), TestKey::new("d", 4));
+    let (a, b, d) = (
+        TestKey::new("a", 1),
+        TestKey::new("b", 2),
+        TestKey::new("d", 4),
+    );
     Tokens {
         a: a.token("mcp:read"),
         b: b.token("mcp:read"),
@@ -53,13 +57,21 @@ fn hammer(client: Arc<Client>, swapper: impl FnOnce() + Send + 'static) -> usize
                 let o = options();
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) || n < 50 {
-                    let verdict = |tok: &str| client.validate(tok, &o).map(|_| ()).map_err(|e| e.code);
+                    let verdict =
+                        |tok: &str| client.validate(tok, &o).map(|_| ()).map_err(|e| e.code);
                     assert_eq!(verdict(&t.a), Ok(()), "thread {i}: key A is in every set");
                     let d = verdict(&t.d);
                     assert!(d.is_err(), "thread {i}: key D is in no set");
-                    assert_eq!(verdict(&t.b_as_a), Err(ErrorCode::InvalidSignature), "thread {i}");
+                    assert_eq!(
+                        verdict(&t.b_as_a),
+                        Err(ErrorCode::InvalidSignature),
+                        "thread {i}"
+                    );
                     let b = verdict(&t.b);
-                    assert!(matches!(b, Ok(()) | Err(ErrorCode::InvalidKey)), "thread {i}: B gave {b:?}");
+                    assert!(
+                        matches!(b, Ok(()) | Err(ErrorCode::InvalidKey)),
+                        "thread {i}: B gave {b:?}"
+                    );
                     n += 1;
                 }
                 count.fetch_add(n, Ordering::Relaxed);
@@ -75,7 +87,11 @@ fn hammer(client: Arc<Client>, swapper: impl FnOnce() + Send + 'static) -> usize
 }
 
 fn run_static(cache_size: &str) {
-    let (a, b, c) = (TestKey::new("a", 1), TestKey::new("b", 2), TestKey::new("c", 3));
+    let (a, b, c) = (
+        TestKey::new("a", 1),
+        TestKey::new("b", 2),
+        TestKey::new("c", 3),
+    );
     let with_b = jwks(&[&a, &b]);
     let without_b = jwks(&[&c, &a]);
     let client = Arc::new(Client::new("", ISSUER).unwrap());
@@ -84,7 +100,9 @@ fn run_static(cache_size: &str) {
     let swapping = client.clone();
     let n = hammer(client.clone(), move || {
         for i in 0..400 {
-            swapping.load_jwks(if i % 2 == 0 { &without_b } else { &with_b }).unwrap();
+            swapping
+                .load_jwks(if i % 2 == 0 { &without_b } else { &with_b })
+                .unwrap();
             thread::sleep(Duration::from_micros(200));
         }
     });
@@ -93,7 +111,10 @@ fn run_static(cache_size: &str) {
     let t = tokens();
     assert!(client.validate(&t.b, &options()).is_ok());
     client.load_jwks(&jwks(&[&a, &c])).unwrap();
-    assert_eq!(client.validate(&t.b, &options()).unwrap_err().code, ErrorCode::InvalidKey);
+    assert_eq!(
+        client.validate(&t.b, &options()).unwrap_err().code,
+        ErrorCode::InvalidKey
+    );
     assert!(client.validate(&t.a, &options()).is_ok());
 }
 
@@ -109,18 +130,30 @@ fn static_key_swaps_without_the_token_cache() {
 
 #[test]
 fn fetched_key_rotation_under_load() {
-    let (a, b, c) = (TestKey::new("a", 1), TestKey::new("b", 2), TestKey::new("c", 3));
+    let (a, b, c) = (
+        TestKey::new("a", 1),
+        TestKey::new("b", 2),
+        TestKey::new("c", 3),
+    );
     let with_b = jwks(&[&a, &b]);
     let without_b = jwks(&[&a, &c]);
     let server = Arc::new(JwksServer::start(Behavior::Serve(with_b.clone())));
     let client = Arc::new(Client::new(&server.url(), ISSUER).unwrap());
-    for (k, v) in [("request_timeout", "1"), ("min_refresh_interval", "0"), ("cache_duration", "1")] {
+    for (k, v) in [
+        ("request_timeout", "1"),
+        ("min_refresh_interval", "0"),
+        ("cache_duration", "1"),
+    ] {
         client.set_option(k, v).unwrap();
     }
     let srv = server.clone();
     hammer(client.clone(), move || {
         for i in 0..30 {
-            srv.set(Behavior::Serve(if i % 2 == 0 { without_b.clone() } else { with_b.clone() }));
+            srv.set(Behavior::Serve(if i % 2 == 0 {
+                without_b.clone()
+            } else {
+                with_b.clone()
+            }));
             thread::sleep(Duration::from_millis(40));
         }
     });

@@ -4,8 +4,8 @@ use std::ffi::c_char;
 
 use crate::capi::lifecycle::require_initialized;
 use crate::client::Client;
-use crate::ffi_fn;
 use crate::ffi::{handle_ref, into_handle, out_slot, str_arg, take_handle};
+use crate::ffi_fn;
 
 /// The opaque `gopher_auth_client_t`.
 pub type GopherAuthClient = Client;

@@ -17,7 +17,10 @@ pub fn require_initialized() -> Result<()> {
     if INITIALIZED.load(Ordering::Acquire) {
         Ok(())
     } else {
-        Err(Error::new(ErrorCode::NotInitialized, "the library is not initialised: call gopher_auth_init() first"))
+        Err(Error::new(
+            ErrorCode::NotInitialized,
+            "the library is not initialised: call gopher_auth_init() first",
+        ))
     }
 }
 
@@ -51,7 +54,11 @@ pub extern "C" fn gopher_auth_abi_version() -> i32 {
 /// The calling thread's last failure, or "" (valid until the next call on this thread).
 #[no_mangle]
 pub extern "C" fn gopher_auth_last_error_message() -> *const c_char {
-    panic::guard_with("gopher_auth_last_error_message", c"".as_ptr(), ffi::last_error_ptr)
+    panic::guard_with(
+        "gopher_auth_last_error_message",
+        c"".as_ptr(),
+        ffi::last_error_ptr,
+    )
 }
 
 /// Releases a string handed out by the library; NULL is a no-op. Freeing a string twice, or

@@ -2,8 +2,8 @@
 
 use std::ffi::c_char;
 
-use crate::ffi_fn;
 use crate::ffi::{handle_mut, into_handle, out_slot, str_arg, take_handle};
+use crate::ffi_fn;
 use crate::options::ValidationOptions;
 
 /// The opaque `gopher_auth_validation_options_t`.

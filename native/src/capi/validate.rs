@@ -34,7 +34,11 @@ fn run(
 ) -> Result<Arc<crate::claims::Claims>> {
     let client: &Client = handle_ref(client, "client")?;
     let token = str_arg(token, "token")?;
-    let options = if options.is_null() { default_options() } else { handle_ref(options, "options")? };
+    let options = if options.is_null() {
+        default_options()
+    } else {
+        handle_ref(options, "options")?
+    };
     client.validate(token, options)
 }
 
@@ -44,7 +48,11 @@ fn finish(result: *mut GopherAuthValidationResult, code: i32) -> i32 {
     if let Some(r) = unsafe { result.as_mut() } {
         r.valid = code == 0;
         r.error_code = code;
-        r.error_message = if code == 0 { std::ptr::null() } else { ffi::last_error_ptr() };
+        r.error_message = if code == 0 {
+            std::ptr::null()
+        } else {
+            ffi::last_error_ptr()
+        };
     }
     code
 }

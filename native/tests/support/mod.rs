@@ -20,7 +20,10 @@ pub const ISSUER: &str = "https://idp.test.example";
 pub const AUDIENCE: &str = "https://mcp.test.example";
 
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// A test-only Ed25519 key, derived from a one-byte seed so runs are reproducible.
@@ -32,19 +35,32 @@ pub struct TestKey {
 impl TestKey {
     pub fn new(kid: &str, seed: u8) -> TestKey {
         let mut bytes = [0u8; 32];
-        bytes.iter_mut().enumerate().for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
-        TestKey { kid: kid.to_owned(), signing: SigningKey::from_bytes(&bytes) }
+        bytes
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = seed.wrapping_mul(31).wrapping_add(i as u8));
+        TestKey {
+            kid: kid.to_owned(),
+            signing: SigningKey::from_bytes(&bytes),
+        }
     }
 
     pub fn jwk(&self) -> String {
         let x = URL_SAFE_NO_PAD.encode(self.signing.verifying_key().as_bytes());
-        format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":"{}","use":"sig","alg":"EdDSA"}}"#, self.kid)
+        format!(
+            r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":"{}","use":"sig","alg":"EdDSA"}}"#,
+            self.kid
+        )
     }
 
     /// A token with this key's kid (or `kid_override`) and the given payload JSON.
     pub fn sign_payload(&self, kid: &str, payload: &str) -> String {
         let header = format!(r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"{kid}"}}"#);
-        let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
         let sig = self.signing.sign(input.as_bytes());
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
     }
@@ -115,7 +131,13 @@ impl JwksServer {
                 thread::spawn(move || serve(conn, &b, &r, &s));
             }
         });
-        JwksServer { port, behavior, requests, stop, accept_thread: Some(accept_thread) }
+        JwksServer {
+            port,
+            behavior,
+            requests,
+            stop,
+            accept_thread: Some(accept_thread),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -141,7 +163,12 @@ impl Drop for JwksServer {
     }
 }
 
-fn serve(mut conn: TcpStream, behavior: &Mutex<Behavior>, requests: &AtomicUsize, stop: &AtomicBool) {
+fn serve(
+    mut conn: TcpStream,
+    behavior: &Mutex<Behavior>,
+    requests: &AtomicUsize,
+    stop: &AtomicBool,
+) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
@@ -216,19 +243,35 @@ pub fn closed_port() -> u16 {
 /// missing, so it is never used. If the file is missing (a partial build), build it rather
 /// than skip.
 pub fn cdylib() -> PathBuf {
-    let file = if cfg!(target_os = "macos") { "libgopher_orch.dylib" } else { "libgopher_orch.so" };
-    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let file = if cfg!(target_os = "macos") {
+        "libgopher_orch.dylib"
+    } else {
+        "libgopher_orch.so"
+    };
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let lib = deps.join(file);
     if !lib.exists() {
         let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--lib", "--manifest-path"]).arg(manifest);
+        cmd.args(["build", "--lib", "--manifest-path"])
+            .arg(manifest);
         if !cfg!(debug_assertions) {
             cmd.arg("--release");
         }
-        assert!(cmd.status().unwrap().success(), "cargo build of the cdylib failed");
+        assert!(
+            cmd.status().unwrap().success(),
+            "cargo build of the cdylib failed"
+        );
         let uplifted = deps.parent().unwrap().join(file);
-        assert!(uplifted.exists(), "no cdylib at {} after cargo build", uplifted.display());
+        assert!(
+            uplifted.exists(),
+            "no cdylib at {} after cargo build",
+            uplifted.display()
+        );
         return uplifted;
     }
     lib
