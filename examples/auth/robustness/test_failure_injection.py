@@ -17,8 +17,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-import pytest
-
 from conftest import StartExample
 from gunicorn_server import GunicornExample
 from jwks_control import ControllableJwks, Mode
@@ -30,10 +28,9 @@ WORKERS = 3
 RETRY_PAUSE_S = 5.0
 #: Worker RSS may grow this much over a test (allocator high-water marks from a 10 MB body).
 RSS_GROWTH_BOUND_KIB = 32 * 1024
-OUTAGE_MODE_S = 3.0  # per failure mode while keys are cached (6 modes: ~18 s of outage)
-#: The failures injected in the sequences below. An empty key set is left to its own test:
-#: the engine currently takes it as a successful fetch (see test_an_empty_key_set_…).
-FAILURES = tuple(mode for mode in Mode.failures() if mode is not Mode.NO_KEYS)
+OUTAGE_MODE_S = 3.0  # per failure mode while keys are cached (7 modes: ~21 s of outage)
+#: The failures injected in the sequences below.
+FAILURES = Mode.failures()
 
 
 def _dwell(jwks: ControllableJwks, mode: Mode, *, at_least: float, hit_within: float) -> None:
@@ -175,15 +172,12 @@ def test_key_rotation_during_traffic(
     _assert_healthy(example, pids, rss)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='known engine defect: a fetched JWK Set without any usable key (e.g. {"keys": []}) '
-    "replaces the cached keys instead of counting as a failed fetch, so valid tokens get 401 "
-    "until an unknown-kid refetch (min_refresh_interval, 30 s) — load_jwks refuses such a set",
-)
 def test_an_empty_key_set_from_the_idp_does_not_replace_cached_keys(
     example_factory: StartExample, jwks: ControllableJwks, signing_key: SigningKey
 ) -> None:
+    # A fetched JWK Set without a usable key is a failed fetch (native 6cf1def), not a rotation
+    # to an empty set: the cached keys stay. Before the fix, valid tokens got 401 here until an
+    # unknown-kid refetch (min_refresh_interval, 30 s).
     example = example_factory(workers=WORKERS, cache_duration=2)
     kit = TokenKit(audience=example.mcp_url)
     valid = TokenClass("valid", (kit.mint(signing_key),), "get-weather", 200)
