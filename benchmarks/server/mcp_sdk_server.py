@@ -16,6 +16,7 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from py_auth_mcp_server.tools.weather_tools import current_weather
+from pydantic import AnyHttpUrl
 
 SERVER_URL = os.environ["BENCH_SERVER_URL"]
 ISSUER = os.environ["BENCH_ISSUER"]
@@ -54,7 +55,9 @@ class PyJwtVerifier(TokenVerifier):
 mcp = FastMCP(
     "mcp-sdk-weather",
     token_verifier=PyJwtVerifier(os.environ["BENCH_JWKS_URI"]),
-    auth=AuthSettings(issuer_url=ISSUER, resource_server_url=AUDIENCE, required_scopes=[]),
+    auth=AuthSettings(
+        issuer_url=AnyHttpUrl(ISSUER), resource_server_url=AnyHttpUrl(AUDIENCE), required_scopes=[]
+    ),
     stateless_http=True,
     json_response=True,
 )
@@ -63,7 +66,8 @@ mcp = FastMCP(
 @mcp.tool(name="get-weather", description="Current weather for a city (made-up data).")
 def get_weather(city: str) -> dict[str, Any]:
     """The same tool body as the example's get-weather."""
-    return current_weather(city)
+    weather: dict[str, Any] = current_weather(city)
+    return weather
 
 
 app = mcp.streamable_http_app()

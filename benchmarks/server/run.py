@@ -116,7 +116,7 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
             f"issuer={ISSUER}\njwks_uri={jwks_uri}\nallowed_scopes=mcp:read mcp:admin\n",
             encoding="utf-8",
         )
-        argv = (
+        argv: tuple[str, ...] = (
             args.example_python, "-m", "gunicorn", "--workers", str(args.workers),
             "--bind", f"127.0.0.1:{port}", "--no-control-socket",
             "py_auth_mcp_server.app:create_app()",
