@@ -117,6 +117,29 @@ pub struct Requirements {
     pub clock_skew: i64,
 }
 
+impl Requirements {
+    /// A borrowed view, for [`check_ref`].
+    pub fn view(&self) -> RequirementsRef<'_> {
+        RequirementsRef {
+            issuer: &self.issuer,
+            audience: self.audience.as_deref(),
+            scopes: &self.scopes,
+            clock_skew: self.clock_skew,
+        }
+    }
+}
+
+/// [`Requirements`] borrowed from where they are configured: the client checks every token
+/// against its own issuer and the caller's options without copying them per validation.
+#[derive(Clone, Copy, Debug)]
+pub struct RequirementsRef<'a> {
+    pub issuer: &'a str,
+    /// None = no audience check (`aud` must still be present and well-typed).
+    pub audience: Option<&'a str>,
+    pub scopes: &'a [String],
+    pub clock_skew: i64,
+}
+
 fn invalid_token(message: String) -> Error {
     Error::new(ErrorCode::InvalidToken, message)
 }
@@ -151,6 +174,11 @@ fn show_time(t: f64) -> String {
 /// order: INVALID_TOKEN for missing/ill-typed claims, EXPIRED_TOKEN, INVALID_ISSUER (message
 /// names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE (names the missing scopes).
 pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
+    check_ref(claims, req.view(), now)
+}
+
+/// [`check`] with borrowed requirements (the client's hot path).
+pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<()> {
     let raw = &claims.raw;
     // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
     let now_f = now as f64;
@@ -195,12 +223,12 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
     match raw.get("iss") {
         None => return Err(invalid_token("the token has no iss claim".into())),
         Some(Value::String(iss)) => {
-            if *iss != req.issuer {
+            if iss != req.issuer {
                 return Err(Error::new(
                     ErrorCode::InvalidIssuer,
                     format!(
                         "issuer mismatch: expected {}, got {}",
-                        quote(&req.issuer, QUOTE_CHARS),
+                        quote(req.issuer, QUOTE_CHARS),
                         quote(iss, QUOTE_CHARS)
                     ),
                 ));
@@ -227,7 +255,7 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
     if audiences.is_empty() {
         return Err(invalid_token("the aud claim is an empty array".into()));
     }
-    if let Some(expected) = req.audience.as_deref() {
+    if let Some(expected) = req.audience {
         if !audiences.iter().any(|a| a == expected) {
             return Err(Error::new(
                 ErrorCode::InvalidAudience,

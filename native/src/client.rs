@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 
 use crate::alg::AlgorithmSet;
 use crate::cache::{self, TokenCache};
-use crate::claims::{self, Claims, Requirements};
+use crate::claims::{self, Claims, RequirementsRef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::fetch::{FetchSettings, JwksUrl};
 use crate::jwk::{self, KeySet};
@@ -226,16 +226,17 @@ impl Client {
                 ),
             ));
         }
-        let requirements = Requirements {
-            issuer: self.issuer.clone(),
-            audience: options.audience.clone(),
-            scopes: options.scopes.clone(),
+        // Borrowed: nothing of the configuration is copied per validation.
+        let requirements = RequirementsRef {
+            issuer: &self.issuer,
+            audience: options.audience.as_deref(),
+            scopes: &options.scopes,
             clock_skew: options.clock_skew,
         };
         let now = options.now();
         if let Some(generation) = self.store.current_generation() {
             if let Some(claims) = self.cache.get(token, generation, hot.allowed) {
-                if let Err(e) = claims::check(&claims, &requirements, now) {
+                if let Err(e) = claims::check_ref(&claims, requirements, now) {
                     if e.code == ErrorCode::ExpiredToken {
                         self.cache.remove(token);
                     }
@@ -258,7 +259,7 @@ impl Client {
         }
         let alg = decoded.alg;
         let claims = decoded.claims;
-        claims::check(&claims, &requirements, now)?;
+        claims::check_ref(&claims, requirements, now)?;
         let claims = Arc::new(claims);
         self.cache
             .insert(token, claims.clone(), snap.generation, alg);
