@@ -45,7 +45,7 @@ pub fn kind(v: &Value) -> &'static str {
 
 /// A seed that builds a `Value`, refusing duplicate member names.
 #[derive(Clone, Copy)]
-struct StrictValue;
+pub(crate) struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
     type Value = Value;
@@ -55,7 +55,8 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
     }
 }
 
-struct StrictVisitor;
+/// The visitor behind [`StrictValue`] (also used by `header` for the values it does not keep).
+pub(crate) struct StrictVisitor;
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;

@@ -21,6 +21,7 @@ use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::claims::Claims;
 use crate::error::{quote, sanitize, Error, ErrorCode, Result};
+use crate::header::{self, Member};
 use crate::json;
 use crate::jwk::{Key, KeySet};
 use serde_json::{Map, Value};
@@ -112,20 +113,25 @@ fn decode_object(name: &str, segment: &str) -> Result<Map<String, Value>> {
     })
 }
 
-/// Applies the header policy; returns the algorithm and kid.
-fn check_header(
-    header: &Map<String, Value>,
-    allowed: AlgorithmSet,
-) -> Result<(Algorithm, Option<String>)> {
-    if header.contains_key("crit") {
+/// Reads the header in one strict pass (see `header`) and applies the header policy;
+/// returns the algorithm and kid.
+fn check_header(segment: &str, allowed: AlgorithmSet) -> Result<(Algorithm, Option<String>)> {
+    let bytes = decode_segment("header", segment)?;
+    let header = header::parse(&bytes).map_err(|e| {
+        invalid(format!(
+            "the header is not a strict JSON object: {}",
+            sanitize(&e, 160)
+        ))
+    })?;
+    if header.crit {
         return Err(invalid(
             "the token header has a crit member; no JWS extension is understood, so it is rejected"
                 .into(),
         ));
     }
-    let alg = match header.get("alg") {
+    let alg = match header.alg {
         None => return Err(invalid("the token header has no alg".into())),
-        Some(Value::String(name)) => match Algorithm::from_name(name) {
+        Some(Member::Str(name)) => match Algorithm::from_name(&name) {
             Some(alg) => alg,
             None if name.eq_ignore_ascii_case("none") => {
                 return Err(invalid("alg \"none\" (unsigned tokens) is never accepted".into()))
@@ -133,17 +139,17 @@ fn check_header(
             None if name.len() >= 2 && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("hs")) => {
                 return Err(invalid(format!(
                     "alg {}: HMAC (shared-secret) algorithms are never accepted",
-                    quote(name, 16)
+                    quote(&name, 16)
                 )))
             }
             None => {
                 return Err(invalid(format!(
                     "unsupported alg {} (names are case-sensitive; supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)",
-                    quote(name, 16)
+                    quote(&name, 16)
                 )))
             }
         },
-        Some(other) => return Err(invalid(format!("the alg header must be a string, found {}", json::kind(other)))),
+        Some(Member::Other(kind)) => return Err(invalid(format!("the alg header must be a string, found {kind}"))),
     };
     if !allowed.contains(alg) {
         return Err(invalid(format!(
@@ -151,29 +157,27 @@ fn check_header(
             alg.name()
         )));
     }
-    match header.get("typ") {
+    match header.typ {
         None => {}
-        Some(Value::String(typ)) if ACCEPTED_TYP.iter().any(|t| t.eq_ignore_ascii_case(typ)) => {}
-        Some(Value::String(typ)) => {
+        Some(Member::Str(typ)) if ACCEPTED_TYP.iter().any(|t| t.eq_ignore_ascii_case(&typ)) => {}
+        Some(Member::Str(typ)) => {
             return Err(invalid(format!(
                 "typ {} is not an access token type (accepted: JWT, at+jwt, application/at+jwt)",
-                quote(typ, 32)
+                quote(&typ, 32)
             )))
         }
-        Some(other) => {
+        Some(Member::Other(kind)) => {
             return Err(invalid(format!(
-                "the typ header must be a string, found {}",
-                json::kind(other)
+                "the typ header must be a string, found {kind}"
             )))
         }
     }
-    let kid = match header.get("kid") {
+    let kid = match header.kid {
         None => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
-        Some(other) => {
+        Some(Member::Str(kid)) => Some(kid.into_owned()),
+        Some(Member::Other(kind)) => {
             return Err(invalid(format!(
-                "the kid header must be a string, found {}",
-                json::kind(other)
+                "the kid header must be a string, found {kind}"
             )))
         }
     };
@@ -190,8 +194,7 @@ pub fn decode<'a>(
     allowed: AlgorithmSet,
 ) -> Result<DecodedToken<'a>> {
     let seg = split(token, max_bytes)?;
-    let header = decode_object("header", seg.header)?;
-    let (alg, kid) = check_header(&header, allowed)?;
+    let (alg, kid) = check_header(seg.header, allowed)?;
     let payload = decode_object("payload", seg.payload)?;
     let signature = decode_segment("signature", seg.signature)?;
     Ok(DecodedToken {

@@ -1,0 +1,280 @@
+//! The JOSE header of a JWS, read in one strict pass without building a JSON map.
+//!
+//! The header is parsed on every validation, and the policy (`jwt::check_header`) looks at
+//! only four members: `alg`, `typ`, `kid` and the presence of `crit`. This reader keeps just
+//! those (strings borrowed from the decoded bytes when they hold no escapes) and applies
+//! exactly the strictness of [`crate::json::parse`]: serde_json's own rules (UTF-8, no BOM, no
+//! NaN/Infinity, no lone surrogates, depth limit, nothing after the value), duplicate member
+//! names rejected for *every* member — unknown ones included — and, inside every member value,
+//! at any depth (those values are parsed by `json`'s strict visitor and dropped).
+
+#![forbid(unsafe_code)]
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+
+use crate::json::{self, StrictValue};
+
+/// A header member the policy reads: a string, or the JSON type name of whatever else it was.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Member<'de> {
+    Str(Cow<'de, str>),
+    /// Not a string; the JSON type name (for messages), e.g. "an array".
+    Other(&'static str),
+}
+
+/// The members of a header the policy needs; every other member was parsed strictly and
+/// ignored.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Header<'de> {
+    pub alg: Option<Member<'de>>,
+    pub typ: Option<Member<'de>>,
+    pub kid: Option<Member<'de>>,
+    /// A `crit` member was present (whatever its value).
+    pub crit: bool,
+}
+
+/// Parses a header that must be a JSON object. Errors are serde_json's descriptions (line and
+/// column, never quoted input) or "expected a JSON object, found …", as `json::parse_object`.
+pub fn parse(bytes: &[u8]) -> Result<Header<'_>, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let header = match de.deserialize_any(HeaderVisitor) {
+        Ok(header) => header,
+        // Not an object: report it exactly as the general parser does (same wording, and
+        // any deeper JSON error is found the same way).
+        Err(e) if e.to_string().starts_with(NOT_AN_OBJECT) => {
+            return json::parse_object(bytes).map(|_| Header::default())
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    de.end().map_err(|e| e.to_string())?;
+    Ok(header)
+}
+
+/// Marker of the visitor's "not an object" error (replaced by `json::parse_object`'s message).
+const NOT_AN_OBJECT: &str = "invalid type";
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = Header<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header<'de>, A::Error> {
+        let mut header = Header::default();
+        // Every name seen so far (a B-tree: headers are tiny, but the count is the sender's
+        // choice up to the token size cap, so lookups stay logarithmic).
+        let mut seen: BTreeSet<Cow<'de, str>> = BTreeSet::new();
+        while let Some(name) = access.next_key_seed(Text)? {
+            if seen.contains(&name) {
+                // Name the member only by length: it is attacker-controlled.
+                return Err(A::Error::custom(format_args!(
+                    "duplicate member name ({} bytes) in a JSON object",
+                    name.len()
+                )));
+            }
+            let slot = match &*name {
+                "alg" => Some(&mut header.alg),
+                "typ" => Some(&mut header.typ),
+                "kid" => Some(&mut header.kid),
+                _ => None,
+            };
+            match slot {
+                Some(slot) => *slot = Some(access.next_value_seed(MemberSeed)?),
+                None => {
+                    header.crit |= name == "crit";
+                    access.next_value_seed(StrictValue)?;
+                }
+            }
+            seen.insert(name);
+        }
+        Ok(header)
+    }
+}
+
+/// A string, borrowed from the input when it holds no escape sequences.
+struct Text;
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// The value of `alg`, `typ` or `kid`: a string is kept, anything else is parsed strictly
+/// (by `json`'s visitor) and only its type name kept.
+struct MemberSeed;
+
+impl<'de> DeserializeSeed<'de> for MemberSeed {
+    type Value = Member<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(MemberVisitor)
+    }
+}
+
+struct MemberVisitor;
+
+impl MemberVisitor {
+    fn other<E>(value: Result<serde_json::Value, E>) -> Result<Member<'static>, E> {
+        value.map(|v| Member::Other(json::kind(&v)))
+    }
+}
+
+impl<'de> Visitor<'de> for MemberVisitor {
+    type Value = Member<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Other("null"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Member::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Member::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Member::Other("a number"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Self::other(json::StrictVisitor.visit_f64(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Self::other(json::StrictVisitor.visit_seq(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Self::other(json::StrictVisitor.visit_map(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<Member<'_>> {
+        Some(Member::Str(Cow::Borrowed(v)))
+    }
+
+    #[test]
+    fn keeps_the_policy_members() {
+        let h = parse(br#"{"alg":"RS256","typ":"at+jwt","kid":"k\u0031","x5c":["a"],"jku":"u"}"#)
+            .unwrap();
+        assert_eq!(h.alg, s("RS256"));
+        assert_eq!(h.typ, s("at+jwt"));
+        assert_eq!(h.kid, s("k1"), "escapes are decoded");
+        assert!(!h.crit);
+        let h = parse(br#"{"alg":["RS256"],"kid":1.5,"typ":null,"crit":[]}"#).unwrap();
+        assert_eq!(h.alg, Some(Member::Other("an array")));
+        assert_eq!(h.kid, Some(Member::Other("a number")));
+        assert_eq!(h.typ, Some(Member::Other("null")));
+        assert!(h.crit);
+        assert_eq!(parse(b" {} ").unwrap(), Header::default());
+    }
+
+    #[test]
+    fn duplicates_of_any_member_at_any_depth_are_rejected() {
+        for doc in [
+            r#"{"alg":"RS256","alg":"RS256"}"#,
+            r#"{"x":1,"x":1}"#,
+            r#"{"crit":[],"crit":[]}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"jwk":{"n":1,"n":2}}"#,
+            r#"{"alg":[{"b":1,"b":2}]}"#,
+            r#"{"kid":{"b":1,"b":2}}"#,
+        ] {
+            assert!(
+                parse(doc.as_bytes()).unwrap_err().contains("duplicate"),
+                "{doc}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_general_strictness_applies() {
+        for doc in [
+            &b"\xef\xbb\xbf{}"[..],
+            b"{\"alg\":\"\xff\"}",
+            br#"{"alg":"\ud800"}"#,
+            br#"{"x":"\udc00"}"#,
+            br#"{"\ud800":1}"#,
+            br#"{"x":NaN}"#,
+            br#"{"kid":1e400}"#,
+            b"{} {}",
+            b"{\"a\":1,}",
+            b"",
+        ] {
+            assert!(parse(doc).is_err(), "{doc:?}");
+        }
+        let deep = format!("{{\"x\":{}{}}}", "[".repeat(5000), "]".repeat(5000));
+        assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn non_objects_are_reported_like_the_general_parser() {
+        for doc in [
+            &b"[\"RS256\"]"[..],
+            b"\"x\"",
+            b"1",
+            b"null",
+            b"[{\"a\":1,\"a\":2}]",
+        ] {
+            assert_eq!(
+                parse(doc).unwrap_err(),
+                json::parse_object(doc).unwrap_err(),
+                "{doc:?}"
+            );
+        }
+    }
+}
