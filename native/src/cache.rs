@@ -190,16 +190,11 @@ mod tests {
     use super::*;
 
     fn claims(exp: f64) -> Arc<Claims> {
-        Arc::new(Claims {
-            raw: serde_json::Map::new(),
-            subject: Some("s".into()),
-            issuer: Some("i".into()),
-            audience: vec![],
-            expiration: Some(exp),
-            not_before: None,
-            issued_at: None,
-            scopes: vec![],
-        })
+        let mut claims = Claims::from_map(serde_json::Map::new());
+        claims.subject = Some("s".into());
+        claims.issuer = Some("i".into());
+        claims.expiration = Some(exp);
+        Arc::new(claims)
     }
 
     fn later() -> f64 {

@@ -3,19 +3,27 @@
 #![forbid(unsafe_code)]
 
 use crate::error::{quote, Error, ErrorCode, Result};
+use crate::json;
+use crate::payload::{Registered, Val};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// How many bytes of a claim value an error message may quote.
 const QUOTE_CHARS: usize = 128;
 /// How many missing scopes an error message names.
 const MAX_NAMED_SCOPES: usize = 8;
 
-/// The payload of a token, parsed once.
+/// The payload of a token, parsed once: the registered claims typed, the full map on demand.
 #[derive(Clone, Debug)]
 pub struct Claims {
-    /// Every claim as parsed (strict JSON object).
-    pub raw: serde_json::Map<String, serde_json::Value>,
+    /// The strict JSON payload the map is built from on first use (empty when built from a
+    /// map).
+    source: Vec<u8>,
+    /// Every claim as parsed (strict JSON object); see [`Claims::raw`].
+    raw: OnceLock<Map<String, Value>>,
+    /// How the registered claims `check` reports on are typed.
+    shapes: Shapes,
     pub subject: Option<String>,
     pub issuer: Option<String>,
     /// `aud` as a list (a string `aud` becomes one element); empty when absent or ill-typed.
@@ -27,40 +35,65 @@ pub struct Claims {
     pub scopes: Vec<String>,
 }
 
-fn string_claim(raw: &Map<String, Value>, name: &str) -> Option<String> {
-    raw.get(name).and_then(Value::as_str).map(str::to_owned)
+/// Whether a registered claim is absent, of the type the policy needs, or of another JSON
+/// type (named, for messages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Shape {
+    #[default]
+    Absent,
+    Fits,
+    Wrong(&'static str),
 }
 
-fn number_claim(raw: &Map<String, Value>, name: &str) -> Option<f64> {
-    raw.get(name)
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite())
+/// The [`Shape`] of each claim `check` reads beyond the typed fields.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shapes {
+    exp: Shape,
+    nbf: Shape,
+    iat: Shape,
+    iss: Shape,
+    aud: Shape,
 }
 
-/// `aud` as a list, or None when it is neither a string nor an array of strings.
-fn audience_list(value: &Value) -> Option<Vec<String>> {
+fn string_claim(value: Option<&Val<'_>>) -> (Option<String>, Shape) {
     match value {
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => None,
+        None => (None, Shape::Absent),
+        Some(Val::Str(s)) => (Some(s.clone().into_owned()), Shape::Fits),
+        Some(other) => (None, Shape::Wrong(other.kind())),
+    }
+}
+
+fn number_claim(value: Option<&Val<'_>>) -> (Option<f64>, Shape) {
+    match value {
+        None => (None, Shape::Absent),
+        Some(Val::Num(n)) if n.is_finite() => (Some(*n), Shape::Fits),
+        Some(other) => (None, Shape::Wrong(other.kind())),
+    }
+}
+
+/// `aud` as a list; Wrong when it is neither a string nor an array of strings.
+fn audience_list(value: Option<&Val<'_>>) -> (Vec<String>, Shape) {
+    match value {
+        None => (Vec::new(), Shape::Absent),
+        Some(Val::Str(s)) => (vec![s.clone().into_owned()], Shape::Fits),
+        Some(Val::Strings(items)) => (
+            items.iter().map(|s| s.clone().into_owned()).collect(),
+            Shape::Fits,
+        ),
+        Some(other) => (Vec::new(), Shape::Wrong(other.kind())),
     }
 }
 
 /// Scopes granted by `scope` and `scp`. `scope` counts only as a string; `scp` as a string or
 /// as an array made only of strings. Anything else grants nothing.
-fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
+fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String> {
     let mut listed: Vec<&str> = Vec::new();
-    if let Some(Value::String(s)) = raw.get("scope") {
+    if let Some(Val::Str(s)) = scope {
         listed.extend(s.split(' '));
     }
-    match raw.get("scp") {
-        Some(Value::String(s)) => listed.extend(s.split(' ')),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            listed.extend(items.iter().filter_map(Value::as_str));
-        }
+    match scp {
+        Some(Val::Str(s)) => listed.extend(s.split(' ')),
+        Some(Val::Strings(items)) => listed.extend(items.iter().map(|s| &**s)),
         _ => {}
     }
     // Short lists (the normal case) deduplicate by scanning; long ones through a HashSet, so
@@ -86,24 +119,62 @@ fn granted_scopes(raw: &Map<String, Value>) -> Vec<String> {
 }
 
 impl Claims {
+    /// The typed view of the registered claims; `source` and `raw` are left empty.
+    fn typed(reg: &Registered<'_>) -> Claims {
+        let (subject, _) = string_claim(reg.sub.as_ref());
+        let (issuer, iss) = string_claim(reg.iss.as_ref());
+        let (audience, aud) = audience_list(reg.aud.as_ref());
+        let (expiration, exp) = number_claim(reg.exp.as_ref());
+        let (not_before, nbf) = number_claim(reg.nbf.as_ref());
+        let (issued_at, iat) = number_claim(reg.iat.as_ref());
+        Claims {
+            source: Vec::new(),
+            raw: OnceLock::new(),
+            shapes: Shapes {
+                exp,
+                nbf,
+                iat,
+                iss,
+                aud,
+            },
+            subject,
+            issuer,
+            audience,
+            expiration,
+            not_before,
+            issued_at,
+            scopes: granted_scopes(reg.scope.as_ref(), reg.scp.as_ref()),
+        }
+    }
+
     /// Builds the typed view of a payload object. Type errors of registered claims are kept
     /// for `check` to report (this never fails for a JSON object).
-    pub fn from_map(raw: serde_json::Map<String, serde_json::Value>) -> Claims {
-        Claims {
-            subject: string_claim(&raw, "sub"),
-            issuer: string_claim(&raw, "iss"),
-            audience: raw.get("aud").and_then(audience_list).unwrap_or_default(),
-            expiration: number_claim(&raw, "exp"),
-            not_before: number_claim(&raw, "nbf"),
-            issued_at: number_claim(&raw, "iat"),
-            scopes: granted_scopes(&raw),
-            raw,
-        }
+    pub fn from_map(raw: Map<String, Value>) -> Claims {
+        let claims = Claims::typed(&Registered::from_map(&raw));
+        // Freshly created, so the cell is empty and `set` cannot fail.
+        let _ = claims.raw.set(raw);
+        claims
+    }
+
+    /// Parses a decoded payload (strict JSON object, see `payload`) in one pass, keeping the
+    /// bytes: the full claims map is built only if [`Claims::raw`] is called. Errors are the
+    /// JSON parser's description (bounded, no quoted input).
+    pub fn parse(payload: Vec<u8>) -> std::result::Result<Claims, String> {
+        let mut claims = Claims::typed(&crate::payload::parse(&payload)?);
+        claims.source = payload;
+        Ok(claims)
+    }
+
+    /// Every claim, as a JSON map (built on first use from the payload that already passed
+    /// the same strict parse, so it cannot fail; an empty map is the unreachable fallback).
+    pub fn raw(&self) -> &Map<String, Value> {
+        self.raw
+            .get_or_init(|| json::parse_object(&self.source).unwrap_or_default())
     }
 
     /// The payload as compact JSON.
     pub fn to_json(&self) -> String {
-        serde_json::Value::Object(self.raw.clone()).to_string()
+        serde_json::to_string(self.raw()).unwrap_or_else(|_| "{}".to_owned())
     }
 }
 
@@ -145,16 +216,12 @@ fn invalid_token(message: String) -> Error {
 }
 
 /// A time claim: None when absent, Err when present but not a finite JSON number.
-fn time_claim(raw: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
-    match raw.get(name) {
-        None => Ok(None),
-        Some(v) => match v.as_f64().filter(|f| v.is_number() && f.is_finite()) {
-            Some(f) => Ok(Some(f)),
-            None => Err(invalid_token(format!(
-                "the {name} claim must be a JSON number (seconds since the epoch), found {}",
-                crate::json::kind(v)
-            ))),
-        },
+fn time_claim(shape: Shape, value: Option<f64>, name: &str) -> Result<Option<f64>> {
+    match (shape, value) {
+        (Shape::Wrong(kind), _) => Err(invalid_token(format!(
+            "the {name} claim must be a JSON number (seconds since the epoch), found {kind}"
+        ))),
+        (_, value) => Ok(value),
     }
 }
 
@@ -179,13 +246,13 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
 
 /// [`check`] with borrowed requirements (the client's hot path).
 pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<()> {
-    let raw = &claims.raw;
+    let shapes = &claims.shapes;
     // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
     let now_f = now as f64;
     let skew = req.clock_skew.max(0) as f64;
 
     // exp: required; valid iff now < exp + skew.
-    let exp = time_claim(raw, "exp")?.ok_or_else(|| {
+    let exp = time_claim(shapes.exp, claims.expiration, "exp")?.ok_or_else(|| {
         invalid_token("the token has no exp claim; access tokens must expire".into())
     })?;
     if now_f >= exp + skew {
@@ -199,7 +266,7 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         ));
     }
     // nbf: optional; valid iff nbf <= now + skew.
-    if let Some(nbf) = time_claim(raw, "nbf")? {
+    if let Some(nbf) = time_claim(shapes.nbf, claims.not_before, "nbf")? {
         if nbf > now_f + skew {
             return Err(invalid_token(format!(
                 "the token is not yet valid (nbf {} is after now {now} + clock skew {}s)",
@@ -209,7 +276,7 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         }
     }
     // iat: optional; invalid if issued in the future beyond the skew.
-    if let Some(iat) = time_claim(raw, "iat")? {
+    if let Some(iat) = time_claim(shapes.iat, claims.issued_at, "iat")? {
         if iat > now_f + skew {
             return Err(invalid_token(format!(
                 "the token was issued in the future (iat {} is after now {now} + clock skew {}s)",
@@ -220,9 +287,14 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
     }
 
     // iss: required string, byte-for-byte equal.
-    match raw.get("iss") {
-        None => return Err(invalid_token("the token has no iss claim".into())),
-        Some(Value::String(iss)) => {
+    match (shapes.iss, claims.issuer.as_deref()) {
+        (Shape::Wrong(kind), _) => {
+            return Err(invalid_token(format!(
+                "the iss claim must be a string, found {kind}"
+            )))
+        }
+        (_, None) => return Err(invalid_token("the token has no iss claim".into())),
+        (_, Some(iss)) => {
             if iss != req.issuer {
                 return Err(Error::new(
                     ErrorCode::InvalidIssuer,
@@ -234,24 +306,19 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
                 ));
             }
         }
-        Some(other) => {
-            return Err(invalid_token(format!(
-                "the iss claim must be a string, found {}",
-                crate::json::kind(other)
-            )))
-        }
     }
 
     // aud: required, a string or a non-empty array of strings; must contain the audience.
-    let audiences = match raw.get("aud") {
-        None => return Err(invalid_token("the token has no aud claim".into())),
-        Some(v) => audience_list(v).ok_or_else(|| {
-            invalid_token(format!(
-                "the aud claim must be a string or an array of strings, found {}",
-                crate::json::kind(v)
-            ))
-        })?,
-    };
+    let audiences = &claims.audience;
+    match shapes.aud {
+        Shape::Absent => return Err(invalid_token("the token has no aud claim".into())),
+        Shape::Wrong(kind) => {
+            return Err(invalid_token(format!(
+                "the aud claim must be a string or an array of strings, found {kind}"
+            )))
+        }
+        Shape::Fits => {}
+    }
     if audiences.is_empty() {
         return Err(invalid_token("the aud claim is an empty array".into()));
     }

@@ -6,17 +6,16 @@
 //! exactly the strictness of [`crate::json::parse`]: serde_json's own rules (UTF-8, no BOM, no
 //! NaN/Infinity, no lone surrogates, depth limit, nothing after the value), duplicate member
 //! names rejected for *every* member — unknown ones included — and, inside every member value,
-//! at any depth (those values are parsed by `json`'s strict visitor and dropped).
+//! at any depth (the values it does not keep are checked by `json::Skip`, which builds nothing).
 
 #![forbid(unsafe_code)]
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::json::{self, StrictValue};
+use crate::json::{self, Name, Names, Skip, SkipVisitor};
 
 /// A header member the policy reads: a string, or the JSON type name of whatever else it was.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,22 +39,8 @@ pub struct Header<'de> {
 /// Parses a header that must be a JSON object. Errors are serde_json's descriptions (line and
 /// column, never quoted input) or "expected a JSON object, found …", as `json::parse_object`.
 pub fn parse(bytes: &[u8]) -> Result<Header<'_>, String> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let header = match de.deserialize_any(HeaderVisitor) {
-        Ok(header) => header,
-        // Not an object: report it exactly as the general parser does (same wording, and
-        // any deeper JSON error is found the same way).
-        Err(e) if e.to_string().starts_with(NOT_AN_OBJECT) => {
-            return json::parse_object(bytes).map(|_| Header::default())
-        }
-        Err(e) => return Err(e.to_string()),
-    };
-    de.end().map_err(|e| e.to_string())?;
-    Ok(header)
+    json::parse_object_with(bytes, HeaderVisitor)
 }
-
-/// Marker of the visitor's "not an object" error (replaced by `json::parse_object`'s message).
-const NOT_AN_OBJECT: &str = "invalid type";
 
 struct HeaderVisitor;
 
@@ -68,71 +53,31 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header<'de>, A::Error> {
         let mut header = Header::default();
-        // Every name seen so far (a B-tree: headers are tiny, but the count is the sender's
-        // choice up to the token size cap, so lookups stay logarithmic).
-        let mut seen: BTreeSet<Cow<'de, str>> = BTreeSet::new();
-        while let Some(name) = access.next_key_seed(Text)? {
-            if seen.contains(&name) {
-                // Name the member only by length: it is attacker-controlled.
-                return Err(A::Error::custom(format_args!(
-                    "duplicate member name ({} bytes) in a JSON object",
-                    name.len()
-                )));
-            }
+        let mut names = Names::default();
+        while let Some(name) = access.next_key_seed(Name)? {
             let slot = match &*name {
                 "alg" => Some(&mut header.alg),
                 "typ" => Some(&mut header.typ),
                 "kid" => Some(&mut header.kid),
-                _ => None,
+                other => {
+                    header.crit |= other == "crit";
+                    None
+                }
             };
+            names.admit(name)?;
             match slot {
                 Some(slot) => *slot = Some(access.next_value_seed(MemberSeed)?),
                 None => {
-                    header.crit |= name == "crit";
-                    access.next_value_seed(StrictValue)?;
+                    access.next_value_seed(Skip)?;
                 }
             }
-            seen.insert(name);
         }
         Ok(header)
     }
 }
 
-/// A string, borrowed from the input when it holds no escape sequences.
-struct Text;
-
-impl<'de> DeserializeSeed<'de> for Text {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-/// The value of `alg`, `typ` or `kid`: a string is kept, anything else is parsed strictly
-/// (by `json`'s visitor) and only its type name kept.
+/// The value of `alg`, `typ` or `kid`: a string is kept, anything else is checked strictly
+/// (by `json::Skip`, building nothing) and only its type name kept.
 struct MemberSeed;
 
 impl<'de> DeserializeSeed<'de> for MemberSeed {
@@ -144,12 +89,6 @@ impl<'de> DeserializeSeed<'de> for MemberSeed {
 }
 
 struct MemberVisitor;
-
-impl MemberVisitor {
-    fn other<E>(value: Result<serde_json::Value, E>) -> Result<Member<'static>, E> {
-        value.map(|v| Member::Other(json::kind(&v)))
-    }
-}
 
 impl<'de> Visitor<'de> for MemberVisitor {
     type Value = Member<'de>;
@@ -170,32 +109,32 @@ impl<'de> Visitor<'de> for MemberVisitor {
         Ok(Member::Str(Cow::Owned(v)))
     }
 
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Member::Other("null"))
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        SkipVisitor.visit_unit().map(Member::Other)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Member::Other("a boolean"))
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        SkipVisitor.visit_bool(v).map(Member::Other)
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Member::Other("a number"))
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        SkipVisitor.visit_i64(v).map(Member::Other)
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Member::Other("a number"))
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        SkipVisitor.visit_u64(v).map(Member::Other)
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::other(json::StrictVisitor.visit_f64(v))
+        SkipVisitor.visit_f64(v).map(Member::Other)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Self::other(json::StrictVisitor.visit_seq(seq))
+        SkipVisitor.visit_seq(seq).map(Member::Other)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Self::other(json::StrictVisitor.visit_map(map))
+        SkipVisitor.visit_map(map).map(Member::Other)
     }
 }
 

@@ -8,8 +8,10 @@
 
 #![forbid(unsafe_code)]
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Parses one JSON document strictly. The error is serde_json's description (line/column, no
@@ -31,6 +33,29 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     }
 }
 
+/// Parses a document that must be a JSON object with `visitor` (which reads the object's
+/// members itself, with the strictness of [`parse`]; see `header` and `payload`). Errors are
+/// worded as by [`parse_object`]: a non-object is re-parsed by it, so its message (and any
+/// deeper JSON error it finds first) is the same.
+pub(crate) fn parse_object_with<'de, V: Visitor<'de>>(
+    bytes: &'de [u8],
+    visitor: V,
+) -> Result<V::Value, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = match de.deserialize_any(visitor) {
+        Ok(value) => value,
+        // serde's "invalid type: …, expected …": the document is not an object.
+        Err(e) if e.is_data() && e.to_string().starts_with("invalid type") => {
+            return Err(parse_object(bytes)
+                .err()
+                .unwrap_or_else(|| "expected a JSON object".to_owned()))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
 /// The JSON type name of a value, for error messages.
 pub fn kind(v: &Value) -> &'static str {
     match v {
@@ -45,7 +70,7 @@ pub fn kind(v: &Value) -> &'static str {
 
 /// A seed that builds a `Value`, refusing duplicate member names.
 #[derive(Clone, Copy)]
-pub(crate) struct StrictValue;
+struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
     type Value = Value;
@@ -55,8 +80,7 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
     }
 }
 
-/// The visitor behind [`StrictValue`] (also used by `header` for the values it does not keep).
-pub(crate) struct StrictVisitor;
+struct StrictVisitor;
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
@@ -111,15 +135,135 @@ impl<'de> Visitor<'de> for StrictVisitor {
                     slot.insert(access.next_value_seed(StrictValue)?);
                 }
                 serde_json::map::Entry::Occupied(slot) => {
-                    // Name the member only by length: it is attacker-controlled.
-                    return Err(A::Error::custom(format_args!(
-                        "duplicate member name ({} bytes) in a JSON object",
-                        slot.key().len()
-                    )));
+                    return Err(duplicate(slot.key().len()));
                 }
             }
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// A member name (or any string), borrowed from the input when it holds no escape sequences.
+pub(crate) struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// The member names of one object seen so far, for duplicate detection without building the
+/// object. A B-tree: objects are usually tiny, but the count is the sender's choice (up to the
+/// token size cap), so each lookup stays logarithmic.
+#[derive(Default)]
+pub(crate) struct Names<'de>(BTreeSet<Cow<'de, str>>);
+
+impl<'de> Names<'de> {
+    /// Records `name`; a name already seen is an error (same message as [`parse`]).
+    pub(crate) fn admit<E: serde::de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
+        let len = name.len();
+        if self.0.insert(name) {
+            Ok(())
+        } else {
+            Err(duplicate(len))
+        }
+    }
+}
+
+/// The duplicate-member error; names the member only by length (it is attacker-controlled).
+fn duplicate<E: serde::de::Error>(name_len: usize) -> E {
+    E::custom(format_args!(
+        "duplicate member name ({name_len} bytes) in a JSON object"
+    ))
+}
+
+/// A seed that checks a value with exactly the strictness of [`StrictValue`] but builds
+/// nothing; it yields the value's JSON type name (as [`kind`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = &'static str;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(SkipVisitor)
+    }
+}
+
+/// The visitor behind [`Skip`]; other visitors delegate the values they do not keep to it.
+pub(crate) struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = &'static str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok("null")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok("a boolean")
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok("a number")
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok("a number")
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.is_finite() {
+            Ok("a number")
+        } else {
+            Err(E::custom("non-finite number"))
+        }
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok("a string")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok("an array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut names = Names::default();
+        while let Some(name) = access.next_key_seed(Name)? {
+            names.admit(name)?;
+            access.next_value_seed(Skip)?;
+        }
+        Ok("an object")
     }
 }
 

@@ -22,9 +22,7 @@ use crate::b64;
 use crate::claims::Claims;
 use crate::error::{quote, sanitize, Error, ErrorCode, Result};
 use crate::header::{self, Member};
-use crate::json;
 use crate::jwk::{Key, KeySet};
-use serde_json::{Map, Value};
 
 /// Accepted `typ` values (compared case-insensitively): RFC 7519 §5.1 and RFC 9068 §2.1.
 const ACCEPTED_TYP: [&str; 3] = ["JWT", "at+jwt", "application/at+jwt"];
@@ -103,11 +101,10 @@ fn decode_segment(name: &str, segment: &str) -> Result<Vec<u8>> {
         .map_err(|e| invalid(format!("the {name} segment is not strict base64url: {e}")))
 }
 
-fn decode_object(name: &str, segment: &str) -> Result<Map<String, Value>> {
-    let bytes = decode_segment(name, segment)?;
-    json::parse_object(&bytes).map_err(|e| {
+fn decode_payload(segment: &str) -> Result<Claims> {
+    Claims::parse(decode_segment("payload", segment)?).map_err(|e| {
         invalid(format!(
-            "the {name} is not a strict JSON object: {}",
+            "the payload is not a strict JSON object: {}",
             sanitize(&e, 160)
         ))
     })
@@ -195,12 +192,12 @@ pub fn decode<'a>(
 ) -> Result<DecodedToken<'a>> {
     let seg = split(token, max_bytes)?;
     let (alg, kid) = check_header(seg.header, allowed)?;
-    let payload = decode_object("payload", seg.payload)?;
+    let claims = decode_payload(seg.payload)?;
     let signature = decode_segment("signature", seg.signature)?;
     Ok(DecodedToken {
         alg,
         kid,
-        claims: Claims::from_map(payload),
+        claims,
         signing_input: seg.signing_input.as_bytes(),
         signature,
     })
@@ -209,7 +206,7 @@ pub fn decode<'a>(
 /// Decodes only the payload, without any header policy or verification (diagnostics).
 pub fn decode_unverified_claims(token: &str, max_bytes: usize) -> Result<Claims> {
     let seg = split(token, max_bytes)?;
-    Ok(Claims::from_map(decode_object("payload", seg.payload)?))
+    decode_payload(seg.payload)
 }
 
 /// Picks the key (by kid) and verifies the signature. Errors: INVALID_SIGNATURE (bad

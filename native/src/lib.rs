@@ -1,7 +1,7 @@
 //! gopher-orch: validates JWT access tokens against an identity provider's JWKS.
 //!
 //! Layout (see `shared/DESIGN.md` §3): the safe core (`error`, `alg`, `b64`, `json`, `header`,
-//! `jwk`, `jwt`, `claims`, `www_authenticate`, `fetch`, `keystore`, `cache`, `client`) knows nothing
+//! `payload`, `jwk`, `jwt`, `claims`, `www_authenticate`, `fetch`, `keystore`, `cache`, `client`) knows nothing
 //! of C; `panic` + `ffi` hold the unsafe boundary; `capi::*` maps one C concept per file.
 
 pub mod alg;
@@ -13,6 +13,7 @@ pub mod header;
 pub mod json;
 pub mod jwk;
 pub mod jwt;
+pub mod payload;
 pub mod www_authenticate;
 
 // Key fetching, key store, verified-token cache and the safe client.
