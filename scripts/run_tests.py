@@ -8,10 +8,14 @@ from pyenv on PATH), then runs each step in order and keeps going after a failur
 shows everything that is broken:
 
     workflows  actionlint on .github/workflows (scripts/actionlint.sh)
-    rust       cargo test of the native engine (unit, integration, corpus, C smoke under valgrind)
+    rust       cargo test of the native engine (unit, integration, corpus, C smoke under valgrind),
+               then cargo fmt --check and cargo clippy -D warnings
     build      tox -e build: release.py check, the release scripts' tests, every wheel built and
                install-tested in fresh virtualenvs of Python 3.10–3.13
-    tox        tox: lint, type, py310–py313 × {core, example}, e2e (real IdP + conformance suite)
+    fuzz       every cargo-fuzz target of native/fuzz for 60 s (scripts/fuzz_ci.sh; cargo-fuzz is
+               installed when a nightly toolchain is there, else the stable counterparts run)
+    tox        tox: lint, type, py310–py313 × {core, example}, e2e (real IdP + conformance suite),
+               robustness (failure injection, soak, properties)
 
 It ends with one line `tests: N passed, M failed` counting every test case of every runner, and
 exits non-zero when any step failed.
@@ -37,7 +41,12 @@ TOOLS_VENV = REPO / ".venv-tools"
 RESULTS = REPO / ".test-results"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 TOX_REQUIREMENT = "tox==4.67.15"
-TOX_ENVS = ["lint", "type"] + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")] + ["e2e"]
+CARGO_FUZZ = "cargo-fuzz@0.13.2"
+TOX_ENVS = (
+    ["lint", "type"]
+    + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")]
+    + ["e2e", "robustness"]
+)
 
 
 @dataclass
@@ -127,9 +136,31 @@ def step_workflows(env: dict[str, str]) -> Outcome:
 
 def step_rust(env: dict[str, str]) -> Outcome:
     start = time.monotonic()
-    code, out = _run(["cargo", "test", "--locked", "--manifest-path", "native/Cargo.toml"], env, capture=True)
+    manifest = ["--manifest-path", "native/Cargo.toml"]
+    code, out = _run(["cargo", "test", "--locked", *manifest], env, capture=True)
     passed, failed = _cargo_counts(out)
-    return Outcome("rust", code == 0, time.monotonic() - start, passed, failed)
+    lint = [
+        ["cargo", "fmt", *manifest, "--check"],
+        ["cargo", "clippy", "--locked", "--all-targets", *manifest, "--", "-D", "warnings"],
+    ]
+    lint_ok = all(_run(cmd, env)[0] == 0 for cmd in lint)
+    return Outcome("rust", code == 0 and lint_ok, time.monotonic() - start, passed, failed)
+
+
+def _ensure_cargo_fuzz(env: dict[str, str]) -> None:
+    """cargo-fuzz from crates.io when a nightly toolchain exists and it is missing."""
+    def ok(cmd: list[str]) -> bool:
+        return subprocess.run(cmd, env=env, capture_output=True, check=False).returncode == 0
+
+    if ok(["cargo", "+nightly", "--version"]) and not ok(["cargo", "fuzz", "--version"]):
+        _run(["cargo", "install", "--locked", CARGO_FUZZ], env)
+
+
+def step_fuzz(env: dict[str, str]) -> Outcome:
+    start = time.monotonic()
+    _ensure_cargo_fuzz(env)
+    code, _ = _run(["bash", "scripts/fuzz_ci.sh"], env)
+    return Outcome("fuzz", code == 0, time.monotonic() - start)
 
 
 def _tox(name: str, envs: list[str], env: dict[str, str]) -> Outcome:
@@ -153,6 +184,7 @@ def step_tox(env: dict[str, str]) -> Outcome:
 STEPS: dict[str, Callable[[dict[str, str]], Outcome]] = {
     "workflows": step_workflows,
     "rust": step_rust,
+    "fuzz": step_fuzz,
     "build": step_build,
     "tox": step_tox,
 }
