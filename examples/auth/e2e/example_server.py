@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +48,19 @@ def write_server_config(path: Path, *, port: int, base_url: str, idp: Authorizat
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def start_example_server(
-    idp: AuthorizationServer, *, port: int, log_dir: Path, workers: int = GUNICORN_WORKERS
-) -> ExampleServer:
-    """Start gunicorn with `workers` workers on 127.0.0.1:`port`; return once /health is 200."""
-    base_url = f"http://127.0.0.1:{port}"
-    config_path = log_dir / "server.config"
-    write_server_config(config_path, port=port, base_url=base_url, idp=idp)
+def start_gunicorn(
+    config_path: Path,
+    *,
+    port: int,
+    log_dir: Path,
+    workers: int = GUNICORN_WORKERS,
+    extra_args: Sequence[str] = (),
+) -> ManagedProcess:
+    """Run the example under gunicorn on 127.0.0.1:`port` with `config_path`; wait for /health.
+
+    The one way every harness here (e2e, robustness, benchmarks) starts the production server:
+    the documented command, several workers, the configuration through PY_AUTH_MCP_CONFIG.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -75,10 +82,22 @@ def start_example_server(
             # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl by default: one path shared by every
             # gunicorn of this user on the machine (parallel jobs); the tests need no control.
             "--no-control-socket",
+            *extra_args,
             "py_auth_mcp_server.app:create_app()",
         ],
         log_dir=log_dir,
         env=env,
     )
-    wait_for_http(process, f"{base_url}/health")
+    wait_for_http(process, f"http://127.0.0.1:{port}/health")
+    return process
+
+
+def start_example_server(
+    idp: AuthorizationServer, *, port: int, log_dir: Path, workers: int = GUNICORN_WORKERS
+) -> ExampleServer:
+    """Start gunicorn with `workers` workers on 127.0.0.1:`port`; return once /health is 200."""
+    base_url = f"http://127.0.0.1:{port}"
+    config_path = log_dir / "server.config"
+    write_server_config(config_path, port=port, base_url=base_url, idp=idp)
+    process = start_gunicorn(config_path, port=port, log_dir=log_dir, workers=workers)
     return ExampleServer(process, base_url, f"{base_url}/mcp", config_path)

@@ -8,20 +8,12 @@ by gunicorn under a new PID), their resident memory, and the log lines that betr
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from managed_process import (
-    ManagedProcess,
-    ProcessStartError,
-    free_port,
-    pids_in_group,
-    start,
-    wait_for_http,
-)
+from example_server import start_gunicorn
+from managed_process import ManagedProcess, ProcessStartError, free_port, pids_in_group
 
 __all__ = ["GunicornExample", "start_example"]
 
@@ -108,29 +100,13 @@ def start_example(
     write_config(
         config_path, port=port, jwks_uri=jwks_uri, issuer=issuer, cache_duration=cache_duration
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PY_AUTH_MCP_")}
-    env["PY_AUTH_MCP_CONFIG"] = str(config_path)
-    process = start(
-        "gunicorn",
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            str(worker_timeout),
-            "--graceful-timeout",
-            "5",
-            "--no-control-socket",
-            "py_auth_mcp_server.app:create_app()",
-        ],
+    process = start_gunicorn(
+        config_path,
+        port=port,
         log_dir=log_dir,
-        env=env,
+        workers=workers,
+        extra_args=("--timeout", str(worker_timeout)),
     )
-    wait_for_http(process, f"{base_url}/health")
     example = GunicornExample(process, base_url, workers)
     deadline = time.monotonic() + 30
     while len(example.worker_pids()) < workers:  # /health answered by the first worker up
