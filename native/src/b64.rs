@@ -71,16 +71,20 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
     let whole = input.len() / 4;
     let mut out = vec![0u8; whole * 3 + tail_out];
     let (body_out, tail_slot) = out.split_at_mut(whole * 3);
+    // No branch per chunk: the sextets of every chunk are OR-ed together and checked once
+    // (valid sextets are < 64; INVALID has bit 7 set). An invalid input is then re-scanned
+    // for the offset of its first bad byte.
+    let mut seen = 0u8;
     let mut chunks = input.chunks_exact(4);
     for (chunk, dst) in chunks.by_ref().zip(body_out.chunks_exact_mut(3)) {
         let &[a, b, c, d] = chunk else { continue };
         let (a, b, c, d) = (sextet(a), sextet(b), sextet(c), sextet(d));
-        // Valid sextets are < 64; INVALID has bit 7 set, so one test covers all four.
-        if (a | b | c | d) & 0x80 != 0 {
-            return Err(first_invalid(input));
-        }
+        seen |= a | b | c | d;
         let v = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
         dst.copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+    }
+    if seen & 0x80 != 0 {
+        return Err(first_invalid(input));
     }
     let tail = chunks.remainder();
     let mut acc = 0u32;
