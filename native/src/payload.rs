@@ -314,6 +314,48 @@ mod tests {
     }
 
     #[test]
+    fn accepts_exactly_what_the_general_parser_accepts() {
+        // Every registered and unregistered position, filled with valid and invalid values.
+        let values = [
+            "1",
+            "-0",
+            "1.5e3",
+            "1e400",
+            "NaN",
+            "\"s\"",
+            "\"\\ud800\"",
+            "\"\\ud83d\\ude00\"",
+            "[]",
+            "[\"a\",1]",
+            "[[{\"a\":1,\"a\":1}]]",
+            "{}",
+            "{\"a\":{\"a\":1}}",
+            "{\"a\":1,\"a\":2}",
+            "null",
+            "true",
+            "tru",
+            "[1,]",
+            "\"\x01\"",
+            "01",
+        ];
+        for name in ["exp", "aud", "scp", "sub", "alg", "kid", "crit", "other"] {
+            for value in values {
+                let doc = format!("{{\"iss\":\"i\",\"{name}\":{value}}}");
+                assert_eq!(
+                    parse(doc.as_bytes()).is_ok(),
+                    json::parse_object(doc.as_bytes()).is_ok(),
+                    "{doc}"
+                );
+                assert_eq!(
+                    crate::header::parse(doc.as_bytes()).is_ok(),
+                    json::parse_object(doc.as_bytes()).is_ok(),
+                    "header {doc}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn non_objects_are_reported_like_the_general_parser() {
         for doc in [
             &b"[]"[..],
