@@ -176,17 +176,49 @@ impl<'de> Visitor<'de> for NameVisitor {
     }
 }
 
+/// How many names [`Names`] keeps inline (compared linearly) before it moves to a B-tree.
+const INLINE_NAMES: usize = 16;
+
 /// The member names of one object seen so far, for duplicate detection without building the
-/// object. A B-tree: objects are usually tiny, but the count is the sender's choice (up to the
-/// token size cap), so each lookup stays logarithmic.
-#[derive(Default)]
-pub(crate) struct Names<'de>(BTreeSet<Cow<'de, str>>);
+/// object. Typical objects (a header, a payload) have a handful of members: those are kept
+/// inline and compared linearly, with no allocation. The count is the sender's choice (up to
+/// the token size cap), so past [`INLINE_NAMES`] they move to a B-tree and each lookup stays
+/// logarithmic.
+pub(crate) struct Names<'de> {
+    inline: [Cow<'de, str>; INLINE_NAMES],
+    inline_len: usize,
+    /// Every name once the inline slots are full (then `inline_len` is 0).
+    many: BTreeSet<Cow<'de, str>>,
+}
+
+impl Default for Names<'_> {
+    fn default() -> Self {
+        Names {
+            inline: std::array::from_fn(|_| Cow::Borrowed("")),
+            inline_len: 0,
+            many: BTreeSet::new(),
+        }
+    }
+}
 
 impl<'de> Names<'de> {
     /// Records `name`; a name already seen is an error (same message as [`parse`]).
     pub(crate) fn admit<E: serde::de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
         let len = name.len();
-        if self.0.insert(name) {
+        if self.many.is_empty() {
+            if self.inline[..self.inline_len].contains(&name) {
+                return Err(duplicate(len));
+            }
+            if let Some(slot) = self.inline.get_mut(self.inline_len) {
+                *slot = name;
+                self.inline_len += 1;
+                return Ok(());
+            }
+            // Full: move to the B-tree (the names are distinct, so nothing is lost).
+            self.many.extend(self.inline.iter_mut().map(std::mem::take));
+            self.inline_len = 0;
+        }
+        if self.many.insert(name) {
             Ok(())
         } else {
             Err(duplicate(len))
@@ -364,6 +396,32 @@ mod tests {
         assert!(parse(b"").is_err());
         assert!(parse(b"{'a':1}").is_err());
         assert!(parse(b"{\"a\":1,}").is_err());
+    }
+
+    #[test]
+    fn names_find_duplicates_inline_and_past_the_inline_slots() {
+        let object = |names: &[usize]| {
+            let members: Vec<String> = names.iter().map(|i| format!("\"m{i}\":{i}")).collect();
+            format!("{{\"x\":{{{}}}}}", members.join(","))
+        };
+        let skip = |doc: &str| parse_object_with(doc.as_bytes(), SkipVisitor);
+        let distinct: Vec<usize> = (0..200).collect();
+        assert!(skip(&object(&distinct)).is_ok());
+        for (first, again) in [
+            (0, 1),
+            (3, 15),
+            (3, 16),
+            (3, 40),
+            (20, 17),
+            (16, 199),
+            (199, 150),
+        ] {
+            let mut names = distinct.clone();
+            names[again] = names[first];
+            let e = skip(&object(&names)).unwrap_err();
+            assert!(e.contains("duplicate"), "{first}/{again}: {e}");
+            assert!(parse(object(&names).as_bytes()).is_err());
+        }
     }
 
     #[test]
