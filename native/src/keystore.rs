@@ -165,9 +165,17 @@ impl KeyStore {
         self.current.load_full()
     }
 
-    /// The generation of the current key set, if any (no lock, no reference count).
-    pub fn current_generation(&self) -> Option<u64> {
-        self.current.load().as_ref().map(|s| s.generation)
+    /// The generation of the current key set, if any (no lock, no reference count). Like
+    /// [`KeyStore::keys`], asks for a background refresh when the set is older than
+    /// `cache_duration`: a validation served from the verified-token cache must still notice
+    /// stale keys, or a key dropped by the IdP would stay trusted for its cached tokens.
+    pub fn current_generation(self: &Arc<Self>) -> Option<u64> {
+        let current = self.current.load();
+        let snap = current.as_ref()?;
+        if self.url.is_some() && snap.fetched_at.elapsed() >= self.settings.load().cache_duration {
+            self.request_refresh();
+        }
+        Some(snap.generation)
     }
 
     /// The keys to validate with. Never blocks while keys exist (a stale set triggers a

@@ -116,6 +116,24 @@ fn rotation_is_picked_up_after_the_cache_expires() {
 }
 
 #[test]
+fn a_cached_token_alone_triggers_the_lazy_refresh_and_dies_with_its_key() {
+    // Only the one cached token arrives (an MCP client re-sending its token): the cache hits
+    // must still notice stale keys, or a key dropped by the IdP stays trusted until exp.
+    let (a, b) = (TestKey::new("a", 1), TestKey::new("b", 2));
+    let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
+    let c = client(&server.url());
+    c.set_option("auto_refresh", "false").unwrap();
+    c.set_option("cache_duration", "1").unwrap();
+    let token_a = a.token("");
+    assert_eq!(code(&c, &token_a), ErrorCode::Success);
+    assert_eq!(c.cached_tokens(), 1);
+    server.set(Behavior::Serve(jwks(&[&b])));
+    eventually("the dropped key's cached token is refused", || {
+        code(&c, &token_a) != ErrorCode::Success
+    });
+}
+
+#[test]
 fn auto_refresh_fetches_in_the_background_and_stops_on_drop() {
     let (a, b) = (TestKey::new("a", 1), TestKey::new("b", 2));
     let server = JwksServer::start(Behavior::Serve(jwks(&[&a])));
