@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -68,3 +69,29 @@ def test_unprotected_path_passes_through(authenticator: Authenticator) -> None:
 def test_oversized_body(authenticator: Authenticator) -> None:
     client = Client(AuthMiddleware(inner_app, authenticator))
     assert client.post("/mcp", data=b"{" * 1_100_000).status_code == 413
+
+
+class _CountingInput(io.BytesIO):
+    """A request body stream that records how many bytes the middleware took from it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+
+def test_negative_content_length_reads_at_most_the_limit(authenticator: Authenticator) -> None:
+    limit = authenticator.config.max_body_bytes
+    stream = _CountingInput(b"[" * (3 * limit))
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/mcp",
+        "CONTENT_LENGTH": "-1",  # malformed: must not mean "read everything"
+        "wsgi.input": stream,
+    }
+    statuses: list[str] = []
+    AuthMiddleware(inner_app, authenticator)(environ, lambda s, h: statuses.append(s))
+    assert statuses == ["413 Content Too Large"]
+    assert stream.taken <= limit + 1

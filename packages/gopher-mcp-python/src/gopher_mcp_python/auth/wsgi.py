@@ -91,6 +91,8 @@ class AuthMiddleware:
             length = int(length_text) if length_text else None
         except ValueError:
             length = None
+        if length is not None and length < 0:  # malformed; read(-1) would read everything
+            length = None
         if length is not None and length > limit:
             return None
         data = stream.read(length) if length is not None else stream.read(limit + 1)
