@@ -26,6 +26,24 @@ where
     }
 }
 
+/// As [`guard`], but success leaves the thread's last error as it is. For the `*_destroy`
+/// functions: a binding's garbage collector may destroy a handle between a failed call and the
+/// moment the caller reads that call's message (`error_message` of a validation result, or
+/// `gopher_auth_last_error_message`); clearing it there would free the text being read.
+pub fn guard_keeping_error<F>(function: &'static str, body: F) -> i32
+where
+    F: FnOnce() -> Result<(), Error>,
+{
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => ErrorCode::Success as i32,
+        Ok(Err(error)) => {
+            ffi::set_last_error(&error.message);
+            error.code as i32
+        }
+        Err(_) => internal_error(function),
+    }
+}
+
 /// As [`guard`] for bodies that must produce a value other than a code (e.g. a pointer);
 /// `fallback` is returned when the body panics.
 pub fn guard_with<T, F>(function: &'static str, fallback: T, body: F) -> T

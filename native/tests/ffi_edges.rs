@@ -299,6 +299,46 @@ fn error_message_lives_until_the_next_call_and_is_bounded() {
 }
 
 #[test]
+fn destroying_a_handle_keeps_the_last_error_message() {
+    // A binding's garbage collector may destroy handles between a failed call and the read
+    // of its message: the destroy functions must not free the text being read.
+    let client = new_client();
+    let mut r = empty_result();
+    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), null(), &mut r);
+    assert_eq!(code, -1000, "INVALID_TOKEN");
+    let message = unsafe { CStr::from_ptr(r.error_message) }
+        .to_bytes()
+        .to_vec();
+    assert!(!message.is_empty());
+    let mut payload = null_mut();
+    let token = TestKey::new("k", 3).token("");
+    assert_eq!(
+        gopher_auth_extract_payload(c(&token).as_ptr(), &mut payload),
+        0
+    );
+    // (extract_payload succeeded: it cleared the message, as any non-destroy call may.)
+    assert_eq!(last_error(), "");
+    let other = new_client();
+    let mut o = null_mut();
+    assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
+    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), null(), &mut r);
+    assert_eq!(code, -1000);
+    assert_eq!(gopher_auth_payload_destroy(payload), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(o), 0);
+    assert_eq!(gopher_auth_client_destroy(other), 0);
+    assert_eq!(
+        gopher_auth_last_error_message(),
+        r.error_message,
+        "same storage: not freed by the destroys"
+    );
+    assert_eq!(
+        unsafe { CStr::from_ptr(r.error_message) }.to_bytes(),
+        &message[..]
+    );
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
 fn messages_are_per_thread() {
     let client = new_client();
     assert_eq!(

@@ -22,12 +22,14 @@ ffi_fn! {
     }
 }
 
-ffi_fn! {
-    /// Stops the background refresh (bounded wait) and frees the client.
-    fn gopher_auth_client_destroy(client: *mut GopherAuthClient) {
+/// Stops the background refresh (bounded wait) and frees the client. Success keeps the
+/// thread's last error (see [`crate::panic::guard_keeping_error`]).
+#[no_mangle]
+pub extern "C" fn gopher_auth_client_destroy(client: *mut GopherAuthClient) -> i32 {
+    crate::panic::guard_keeping_error("gopher_auth_client_destroy", || {
         drop(take_handle(client, "client")?);
         Ok(())
-    }
+    })
 }
 
 ffi_fn! {

@@ -17,11 +17,16 @@ ffi_fn! {
     }
 }
 
-ffi_fn! {
-    fn gopher_auth_validation_options_destroy(options: *mut GopherAuthValidationOptions) {
+/// Frees the options. Success keeps the thread's last error (see
+/// [`crate::panic::guard_keeping_error`]).
+#[no_mangle]
+pub extern "C" fn gopher_auth_validation_options_destroy(
+    options: *mut GopherAuthValidationOptions,
+) -> i32 {
+    crate::panic::guard_keeping_error("gopher_auth_validation_options_destroy", || {
         drop(take_handle(options, "options")?);
         Ok(())
-    }
+    })
 }
 
 ffi_fn! {

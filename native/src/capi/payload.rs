@@ -79,9 +79,12 @@ ffi_fn! {
     }
 }
 
-ffi_fn! {
-    fn gopher_auth_payload_destroy(payload: *mut GopherAuthTokenPayload) {
+/// Frees the payload. Success keeps the thread's last error (see
+/// [`crate::panic::guard_keeping_error`]).
+#[no_mangle]
+pub extern "C" fn gopher_auth_payload_destroy(payload: *mut GopherAuthTokenPayload) -> i32 {
+    crate::panic::guard_keeping_error("gopher_auth_payload_destroy", || {
         drop(take_handle(payload, "payload")?);
         Ok(())
-    }
+    })
 }
