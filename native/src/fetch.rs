@@ -156,18 +156,19 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
             None => return None,
         }
     } else {
-        match authority.rsplit_once(':') {
+        let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
-        }
-    };
-    if !host.contains(':')
-        && !host
+        };
+        // A registered name or IPv4 address; an IPv6 literal needs brackets (RFC 3986 §3.2.2).
+        if !host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
-    {
-        return None;
-    }
+        {
+            return None;
+        }
+        (host, port)
+    };
     let port = match port {
         None => None,
         Some(p) => match p.parse::<u16>() {
@@ -811,6 +812,11 @@ mod tests {
             "https://h/é",
             "https://[zz]/",
             "//h/",
+            // an IPv6 literal must be bracketed (RFC 3986 §3.2.2); a host never holds a ':'
+            "http://::1/",
+            "http://::ffff:127.0.0.1:80/",
+            "https://idp.example:x:443/",
+            "http://127.0.0.1:80:80/",
         ] {
             assert_eq!(
                 JwksUrl::parse(bad).unwrap_err().code,
