@@ -22,15 +22,23 @@ thread_local! {
 
 static EMPTY: &CStr = c"";
 
+// The storage is reached with `try_with`: a C thread may call in from its own thread-exit
+// destructors (pthread keys), after this thread-local was destroyed; `with` would panic
+// there, outside any panic barrier. Without storage the message is simply "".
+
 /// Replaces the thread's last error with a sanitized, bounded copy of `message`.
 pub fn set_last_error(message: &str) {
     let c = sanitize(message);
-    LAST_ERROR.with(|cell| *cell.borrow_mut() = Some(c));
+    let _ = LAST_ERROR.try_with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = Some(c);
+        }
+    });
 }
 
 /// Forgets the thread's last error (cheap when there is none).
 pub fn clear_last_error() {
-    LAST_ERROR.with(|cell| {
+    let _ = LAST_ERROR.try_with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             if slot.is_some() {
                 *slot = None;
@@ -41,10 +49,12 @@ pub fn clear_last_error() {
 
 /// The thread's last error message, or "" — valid until the next call on this thread.
 pub fn last_error_ptr() -> *const c_char {
-    LAST_ERROR.with(|cell| match &*cell.borrow() {
-        Some(c) => c.as_ptr(),
-        None => EMPTY.as_ptr(),
-    })
+    LAST_ERROR
+        .try_with(|cell| match cell.try_borrow().as_deref() {
+            Ok(Some(c)) => c.as_ptr(),
+            _ => EMPTY.as_ptr(),
+        })
+        .unwrap_or(EMPTY.as_ptr())
 }
 
 /// Control characters become '?', the text is cut (on a char boundary) to

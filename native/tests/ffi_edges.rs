@@ -338,6 +338,47 @@ fn destroying_a_handle_keeps_the_last_error_message() {
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
 
+/// What a call made from a thread-exit destructor returned (0 = not run yet).
+static CODE_AT_THREAD_EXIT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+struct CallsTheLibraryAtThreadExit;
+
+impl Drop for CallsTheLibraryAtThreadExit {
+    fn drop(&mut self) {
+        let mut r = empty_result();
+        let code = gopher_auth_validate_token(null_mut(), c("t").as_ptr(), null(), &mut r);
+        assert!(!r.error_message.is_null());
+        let _ = unsafe { CStr::from_ptr(r.error_message) }.to_bytes().len();
+        CODE_AT_THREAD_EXIT.store(code, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static AT_EXIT: CallsTheLibraryAtThreadExit = const { CallsTheLibraryAtThreadExit };
+}
+
+#[test]
+fn calls_from_thread_exit_destructors_do_not_abort() {
+    // A C thread may call in from its thread-exit destructors (pthread keys run after the
+    // library's thread-local message storage is gone). Thread-local destructors run in reverse
+    // order of registration, so AT_EXIT (registered first) runs after the message storage
+    // (registered by the failing call) was destroyed.
+    std::thread::spawn(|| {
+        AT_EXIT.with(|_| ());
+        let mut r = empty_result();
+        assert_eq!(
+            gopher_auth_validate_token(null_mut(), c("t").as_ptr(), null(), &mut r),
+            INVALID_PARAMETER
+        );
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        CODE_AT_THREAD_EXIT.load(std::sync::atomic::Ordering::SeqCst),
+        INVALID_PARAMETER
+    );
+}
+
 #[test]
 fn messages_are_per_thread() {
     let client = new_client();
