@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge
+from gopher_mcp_python.ffi.auth import GopherAuthContext
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
 
@@ -345,3 +346,28 @@ def test_concurrent_requests_never_see_each_others_context(
     for subject, seen in results.items():
         expected_scopes = ("mcp:admin",) if int(subject[5:]) % 2 else ("mcp:read",)
         assert seen == [(subject, expected_scopes)] * 50
+
+
+@pytest.mark.parametrize("separator", ["\t", "\n", "\x1f", "\x85", "\u2028", "\u3000"])
+def test_scopes_split_on_spaces_only_like_the_engine(
+    authenticator: Authenticator, rs_key: SigningKey, separator: str
+) -> None:
+    # The engine splits `scope` on U+0020 only: "mcp:read<TAB>mcp:admin" is one (odd) scope
+    # and grants neither mcp:read nor mcp:admin. The Python views must agree, or code that
+    # trusts AuthContext.has_scope / TokenPayload.has_scope (or the mcp SDK's required_scopes
+    # check on AccessToken.scopes) would grant what the engine refused.
+    odd_scope = f"mcp:read{separator}mcp:admin"
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope=f"openid {odd_scope}"))
+    refused = authenticator.verify_token(token, ("mcp:admin",))
+    assert isinstance(refused, Challenge)
+    assert refused.status == 403
+    context = authenticator.verify_token(token)
+    assert isinstance(context, AuthContext)
+    assert context.scopes == ("openid", odd_scope)
+    assert not context.has_scope("mcp:admin")
+    result, payload = authenticator._client.validate_and_extract(token)
+    assert result.valid
+    assert payload is not None
+    assert payload.scope_list == ["openid", odd_scope]
+    assert not payload.has_scope("mcp:admin")
+    assert not GopherAuthContext.from_payload(payload).has_scope("mcp:admin")

@@ -19,6 +19,7 @@ from ..ffi.auth import (
     TokenPayload,
     gopher_init_auth_library,
 )
+from ..ffi.auth.types import split_scopes
 from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig
 from .context import AuthContext
@@ -54,7 +55,7 @@ _SERVER_FAULT = frozenset(
 
 
 def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(value.split()) if value else ()
+    return tuple(split_scopes(value)) if value else ()
 
 
 def _context_from(payload: TokenPayload) -> AuthContext:
@@ -62,7 +63,7 @@ def _context_from(payload: TokenPayload) -> AuthContext:
     client_id = claims.get("client_id") or claims.get("azp") or ""
     return AuthContext(
         subject=payload.subject or "",
-        scopes=tuple(dict.fromkeys(payload.scopes.split())),
+        scopes=tuple(dict.fromkeys(split_scopes(payload.scopes))),
         claims=claims,
         expires_at=payload.expiration,
         issuer=payload.issuer or "",

@@ -88,6 +88,15 @@ def as_error_code(code: int) -> int:
     return GopherAuthError(code) if code in _CODES else code
 
 
+def split_scopes(scopes: str) -> list[str]:
+    """The scopes of a space-separated scope string, split exactly as the native engine does.
+
+    Only U+0020 separates scopes (RFC 6749 §3.3): a granted scope holding a tab or another
+    whitespace character is one scope, so ``str.split()`` would grant scopes the engine refused.
+    """
+    return [scope for scope in scopes.split(" ") if scope]
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
     """The verdict of one token validation.
@@ -139,11 +148,11 @@ class TokenPayload:
     @property
     def scope_list(self) -> list[str]:
         """The granted scopes as a list, in token order."""
-        return self.scopes.split()
+        return split_scopes(self.scopes)
 
     def has_scope(self, scope: str) -> bool:
         """Whether ``scope`` is granted exactly (no prefix or hierarchy matching)."""
-        return scope in self.scopes.split()
+        return scope in split_scopes(self.scopes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +185,11 @@ class GopherAuthContext:
     @property
     def scope_list(self) -> list[str]:
         """The granted scopes as a list."""
-        return self.scopes.split()
+        return split_scopes(self.scopes)
 
     def has_scope(self, scope: str) -> bool:
         """Whether ``scope`` is granted exactly (no prefix or hierarchy matching)."""
-        return scope in self.scopes.split()
+        return scope in split_scopes(self.scopes)
 
 
 def gopher_create_empty_auth_context() -> GopherAuthContext:
