@@ -97,6 +97,24 @@ def test_validate_and_extract_on_failure_gives_no_payload(
 
 
 @pytest.mark.parametrize(
+    ("claim", "value"), [("sub", "user\u0000admin"), ("aud", ["x\u0000y"]), ("scope", "a\u0000b")]
+)
+def test_a_verified_token_with_a_nul_in_a_string_claim_is_refused_as_a_verdict(
+    client: GopherAuthClient, keys: dict[str, SigningKey], claim: str, value: object
+) -> None:
+    # Signed correctly, but a claim the payload getters hand out as a C string holds a NUL:
+    # it cannot be represented, so it is an INVALID_TOKEN verdict, never an exception (a server
+    # would answer 500 instead of 401). No options: no audience check, so `aud` gets that far.
+    claims = standard_claims()
+    claims[claim] = value
+    result, payload = client.validate_and_extract(mint(keys["RS256"], claims))
+    assert payload is None
+    assert not result.valid
+    assert result.error_code == GopherAuthError.INVALID_TOKEN
+    assert result.error_message
+
+
+@pytest.mark.parametrize(
     ("overrides", "expected"),
     [
         ({"exp": 1_000_000}, GopherAuthError.EXPIRED_TOKEN),

@@ -303,7 +303,13 @@ class GopherAuthClient:
             if payload:  # the ABI promises NULL on failure; never leak if it is not
                 self._functions.gopher_auth_payload_destroy(payload)
             return _failure(buffers.result, code), None
-        fields = self._payloads.take(payload, "gopher_auth_validate_and_extract")
+        try:
+            fields = self._payloads.take(payload, "gopher_auth_validate_and_extract")
+        except GopherInvalidTokenError as exc:
+            # A verified token whose claims cannot be handed out as C strings (a NUL inside
+            # `sub`, `iss`, `aud` or `scope`): refused like any other unusable token, as a
+            # verdict rather than an exception, so callers answer 401 and never 500.
+            return ValidationResult(False, GopherAuthError.INVALID_TOKEN, exc.native_message), None
         _decoded.remember(data, fields)
         return _VALID, fields.to_payload()
 
