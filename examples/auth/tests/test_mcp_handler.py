@@ -258,6 +258,21 @@ def test_empty_batch(post: Any) -> None:
     assert post([], **{"MCP-Protocol-Version": "2025-03-26"}).status_code == 400
 
 
+def test_oversized_batch_is_refused_whole(post: Any) -> None:
+    # 101 pings fit easily in the body limit; without a count limit every one would be answered.
+    response = post(
+        [rpc("ping", id_=n) for n in range(101)], **{"MCP-Protocol-Version": "2025-03-26"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": -32600,
+        "message": "Invalid Request: a batch holds at most 100 messages",
+    }
+    full = post([rpc("ping", id_=n) for n in range(100)], **{"MCP-Protocol-Version": "2025-03-26"})
+    assert full.status_code == 200
+    assert len(full.get_json()) == 100
+
+
 def test_unsupported_protocol_version_header(post: Any) -> None:
     response = post(rpc("ping"), **{"MCP-Protocol-Version": "2023-01-01"})
     assert response.status_code == 400

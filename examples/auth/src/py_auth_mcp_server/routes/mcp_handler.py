@@ -46,6 +46,8 @@ from .origin import OriginPolicy
 __all__ = ["MAX_BODY_BYTES", "create_mcp_blueprint"]
 
 MAX_BODY_BYTES = 1_048_576
+MAX_BATCH_MESSAGES = 100
+"""Most messages one JSON-RPC batch may hold: bounds the work (and the response) of a request."""
 SESSION_HEADER = "Mcp-Session-Id"
 _SESSION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
@@ -184,6 +186,12 @@ class McpEndpoint:
             )
         if not batch:
             return _refuse(400, "Invalid Request: empty batch", INVALID_REQUEST)
+        if len(batch) > MAX_BATCH_MESSAGES:
+            return _refuse(
+                400,
+                f"Invalid Request: a batch holds at most {MAX_BATCH_MESSAGES} messages",
+                INVALID_REQUEST,
+            )
         responses: list[dict[str, Any]] = []
         for message in batch:
             try:
