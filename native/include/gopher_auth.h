@@ -22,7 +22,10 @@
  * - No panic crosses this boundary: an internal fault returns
  *   GOPHER_AUTH_ERROR_INTERNAL_ERROR.
  * - After any call that returned a non-zero code, gopher_auth_last_error_message()
- *   describes the failure on the calling thread.
+ *   describes the failure on the calling thread. The *_destroy functions leave the calling
+ *   thread's last error (and the error_message of the last result) untouched when they
+ *   succeed, so a handle may be released between a failed call and the reading of its
+ *   message (as a garbage collector may do).
  * - Thread safety: a client may be used from any number of threads at once
  *   (validation takes no global lock). Validation options and payloads may be
  *   read from many threads at once but must not be modified or destroyed while
