@@ -312,8 +312,11 @@ def test_loopback_origins_are_allowed(post: Any, origin: str) -> None:
     assert post(rpc("ping"), Origin=origin).status_code == 200
 
 
-def test_foreign_host_is_403(post: Any) -> None:
-    response = post(rpc("ping"), Host="evil.example.com")
+@pytest.mark.parametrize(
+    "host", ["evil.example.com", "evil.example.com@localhost", "evil@127.0.0.1"]
+)
+def test_foreign_host_is_403(post: Any, host: str) -> None:
+    response = post(rpc("ping"), Host=host)
     assert response.status_code == 403
     assert "DNS rebinding" in response.get_json()["error"]["message"]
 

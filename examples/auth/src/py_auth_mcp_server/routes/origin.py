@@ -12,7 +12,13 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 @functools.lru_cache(maxsize=256)
 def _hostname(authority: str) -> str | None:
-    """The host name of a ``host[:port]`` authority (IPv6 literals in brackets), lower-cased."""
+    """The host name of a ``host[:port]`` authority (IPv6 literals in brackets), lower-cased.
+
+    None for anything that is not a bare authority: userinfo (``evil@localhost``, which
+    ``urlsplit`` would quietly drop), a path, query or fragment.
+    """
+    if any(c in authority for c in "@/?#\\"):
+        return None
     try:
         return urlsplit("//" + authority).hostname
     except ValueError:
