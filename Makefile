@@ -1,9 +1,10 @@
 # The two commands of the README. Everything else is in scripts/ (see their docstrings).
 .PHONY: demo test
 
-# Start the example MCP server with OAuth on, against a development IdP on loopback.
+# Start the example MCP server with OAuth on, against a development IdP on loopback
+# (run_example.sh: a virtualenv, our wheels built here and installed with --no-index, --dev-idp).
 demo:
-	examples/auth/run_example.sh --dev-idp
+	examples/auth/run_example.sh
 
 # Run every test: Rust, the Python matrix (3.10–3.13), lint, types, end to end, the wheels.
 test:
