@@ -17,27 +17,11 @@ use gopher_orch::capi::payload::*;
 use gopher_orch::capi::validate::*;
 use serde_json::Value;
 
+mod attack_corpus;
+use attack_corpus::{expand_token, load_corpus};
+
 fn c(s: &str) -> CString {
     CString::new(s).unwrap()
-}
-
-fn expand(token: &Value) -> String {
-    match token {
-        Value::String(s) => s.clone(),
-        Value::Object(o) => o["generate"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                r => r["repeat"]
-                    .as_str()
-                    .unwrap()
-                    .repeat(r["count"].as_u64().unwrap() as usize),
-            })
-            .collect(),
-        other => panic!("unexpected token form {other}"),
-    }
 }
 
 fn options_for(checks: &Value) -> *mut GopherAuthValidationOptions {
@@ -97,8 +81,7 @@ fn verdict(
 
 #[test]
 fn attack_corpus_through_the_c_abi_with_the_token_cache() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus.json");
-    let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let corpus = load_corpus();
     let algs: Vec<&str> = corpus["policy"]["allowed_algs"]
         .as_array()
         .unwrap()
@@ -132,7 +115,7 @@ fn attack_corpus_through_the_c_abi_with_the_token_cache() {
             assert_eq!(gopher_auth_client_load_jwks(client, jwks.as_ptr()), 0);
             client
         });
-        let token = c(&expand(&case["token"]));
+        let token = c(&expand_token(&case["token"]));
         let o = options_for(checks);
         let first = verdict(client, &token, o);
         let second = verdict(client, &token, o);
