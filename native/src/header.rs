@@ -13,9 +13,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 
-use crate::json::{self, Name, Names, Skip, SkipVisitor};
+use crate::json::{self, Name, Names, Skip};
+use crate::payload::{Val, ValSeed};
 
 /// A header member the policy reads: a string, or the JSON type name of whatever else it was.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,75 +67,18 @@ impl<'de> Visitor<'de> for HeaderVisitor {
             };
             names.admit(name)?;
             match slot {
-                Some(slot) => *slot = Some(access.next_value_seed(MemberSeed)?),
+                Some(slot) => {
+                    *slot = Some(match access.next_value_seed(ValSeed)? {
+                        Val::Str(s) => Member::Str(s),
+                        other => Member::Other(other.kind()),
+                    })
+                }
                 None => {
                     access.next_value_seed(Skip)?;
                 }
             }
         }
         Ok(header)
-    }
-}
-
-/// The value of `alg`, `typ` or `kid`: a string is kept, anything else is checked strictly
-/// (by `json::Skip`, building nothing) and only its type name kept.
-struct MemberSeed;
-
-impl<'de> DeserializeSeed<'de> for MemberSeed {
-    type Value = Member<'de>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(MemberVisitor)
-    }
-}
-
-struct MemberVisitor;
-
-impl<'de> Visitor<'de> for MemberVisitor {
-    type Value = Member<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v)))
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        SkipVisitor.visit_unit().map(Member::Other)
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        SkipVisitor.visit_bool(v).map(Member::Other)
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        SkipVisitor.visit_i64(v).map(Member::Other)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        SkipVisitor.visit_u64(v).map(Member::Other)
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        SkipVisitor.visit_f64(v).map(Member::Other)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        SkipVisitor.visit_seq(seq).map(Member::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        SkipVisitor.visit_map(map).map(Member::Other)
     }
 }
 

@@ -128,8 +128,8 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     }
 }
 
-/// A claim value the engine reads.
-struct ValSeed;
+/// A claim value the engine reads (the JOSE header's `alg`, `typ` and `kid` too).
+pub(crate) struct ValSeed;
 
 impl<'de> DeserializeSeed<'de> for ValSeed {
     type Value = Val<'de>;
