@@ -168,6 +168,11 @@ def test_alg_none_token(authenticator: Authenticator, rs_key: SigningKey) -> Non
         ("Bearer a b", "the Bearer credential must be a single token68 value"),
         ("Bearer a.b.c, Bearer d.e.f", "the Bearer credential must be a single token68 value"),
         ("Basic x, Bearer a.b.c", "more than one credential"),
+        ("Bearer ===", "the Bearer credential must be a single token68 value"),
+        ("Bearer a=b", "the Bearer credential must be a single token68 value"),
+        ("Bearer a.b.c\u00e9", "the Bearer credential must be a single token68 value"),
+        ("Bearer a.b;c", "the Bearer credential must be a single token68 value"),
+        ("Bearer a.b.c,", "the Bearer credential must be a single token68 value"),
     ],
 )
 def test_malformed_authorization_is_400(
@@ -180,6 +185,14 @@ def test_malformed_authorization_is_400(
         f'Bearer resource_metadata="{METADATA}", error="invalid_request", '
         f'error_description="{reason}'
     )
+
+
+@pytest.mark.parametrize("value", ["abc", "a.b.c==", "A-Z_a~z+0/9.", "x="])
+def test_token68_credentials_reach_the_validator(authenticator: Authenticator, value: str) -> None:
+    """Well-formed token68 values are not a malformed request: the validator refuses them (401)."""
+    challenge = as_challenge(authenticator.authenticate({"Authorization": f"Bearer {value}"}))
+    assert challenge.status == 401
+    assert challenge.error == "invalid_token"
 
 
 def test_two_authorization_headers_are_400(

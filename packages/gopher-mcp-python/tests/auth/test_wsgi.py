@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.test import Client
 
 from gopher_mcp_python.auth import Authenticator, current_auth_context
-from gopher_mcp_python.auth.wsgi import ENVIRON_KEY, AuthMiddleware
+from gopher_mcp_python.auth.wsgi import ENVIRON_KEY, AuthMiddleware, authorization_header
 from jose_mint import SigningKey, mint
 
 from .conftest import ISSUER, RESOURCE, claims
@@ -95,3 +95,22 @@ def test_negative_content_length_reads_at_most_the_limit(authenticator: Authenti
     AuthMiddleware(inner_app, authenticator)(environ, lambda s, h: statuses.append(s))
     assert statuses == ["413 Content Too Large"]
     assert stream.taken <= limit + 1
+
+
+def test_authorization_header_reads_the_one_environ_value() -> None:
+    assert authorization_header({"HTTP_AUTHORIZATION": "Bearer a.b.c", "HTTP_HOST": "x"}) == (
+        ("Authorization", "Bearer a.b.c"),
+    )
+    assert authorization_header({"HTTP_HOST": "x"}) == ()
+
+
+def test_repeated_headers_joined_by_the_server_are_400(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    """A WSGI server joins repeated ``Authorization`` headers with a comma: one malformed value."""
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
+    client = Client(AuthMiddleware(inner_app, authenticator))
+    for joined in (f"Bearer {token},Bearer {token}", f"Bearer {token}, Bearer {token}"):
+        response = client.post("/mcp", data="{}", environ_overrides={"HTTP_AUTHORIZATION": joined})
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "invalid_request"

