@@ -9,10 +9,8 @@ the example's configuration onto it and keeps a per-process note of the JWKS sta
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
@@ -56,24 +54,24 @@ def warn_auth_disabled(reason: str) -> None:
     )
 
 
-@dataclass
 class JwksState:
-    """What this process last learned about the signing keys (for ``/health`` only)."""
+    """What this process last learned about the signing keys (for ``/health`` only).
 
-    state: str = "unknown"  # unknown | ok | unavailable
-    checked_at: float | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    The state and its time are one tuple, replaced whole: readers on other threads see either
+    the old pair or the new one, without a lock on the request path.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[str, float | None] = ("unknown", None)  # unknown | ok | unavailable
 
     def record(self, state: str) -> None:
         """Note the outcome of a validation that needed the keys."""
-        with self._lock:
-            self.state = state
-            self.checked_at = time.time()
+        self._last = (state, time.time())
 
     def to_json(self) -> dict[str, Any]:
         """The state as reported by ``/health``."""
-        with self._lock:
-            return {"state": self.state, "checked_at": self.checked_at}
+        state, checked_at = self._last
+        return {"state": state, "checked_at": checked_at}
 
 
 class OAuthGuard:
