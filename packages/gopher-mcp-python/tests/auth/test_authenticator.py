@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge
+from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge, ResourceServerConfig
+from gopher_mcp_python.auth.challenge import ChallengeFactory
 from gopher_mcp_python.ffi.auth import GopherAuthContext
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
@@ -384,3 +385,13 @@ def test_scopes_split_on_spaces_only_like_the_engine(
     assert payload.scope_list == ["openid", odd_scope]
     assert not payload.has_scope("mcp:admin")
     assert not GopherAuthContext.from_payload(payload).has_scope("mcp:admin")
+
+
+def test_a_quoted_realm_is_escaped_in_the_challenge() -> None:
+    config = ResourceServerConfig(
+        server_url="https://mcp.example", issuer="https://idp", jwks_uri="https://idp/j",
+        realm='tenant "blue"',
+    )  # fmt: skip
+    value = ChallengeFactory(config).token_required(()).www_authenticate or ""
+    assert value.startswith('Bearer realm="tenant \\"blue\\"", resource_metadata=')
+    value.encode("latin-1")  # a header value every server can send

@@ -20,7 +20,15 @@ __all__ = ["ResourceServerConfig", "resource_metadata_url"]
 _METADATA_SUFFIX = "/.well-known/oauth-protected-resource"
 
 
+_MAX_REALM = 1024
+
+
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
+    if not value.isascii():
+        raise ValueError(
+            f"{name} must be ASCII (it is sent in HTTP headers): punycode the host and "
+            f"percent-encode the path, got {value!r}"
+        )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{name} must be an absolute http(s) URL, got {value!r}")
@@ -58,7 +66,7 @@ class ResourceServerConfig:
         client_options: native client options (``cache_duration``, ``request_timeout``, …)
             passed to ``GopherAuthClient.set_option`` as strings.
         clock_skew: seconds of tolerance on ``exp``/``nbf``/``iat`` (0..300).
-        realm: optional ``realm`` of the WWW-Authenticate challenges.
+        realm: optional ``realm`` of the WWW-Authenticate challenges (printable ASCII).
         authorization_servers: issuers advertised in the metadata; default ``(issuer,)``.
         resource_name: optional human-readable name for the metadata document.
         jwks: optional static JWK Set (JSON text) used instead of fetching ``jwks_uri``.
@@ -104,6 +112,11 @@ class ResourceServerConfig:
         object.__setattr__(self, "client_options", MappingProxyType(options))
         if not 0 <= self.clock_skew <= 300:
             raise ValueError(f"clock_skew must be 0..300 seconds, got {self.clock_skew}")
+        if len(self.realm) > _MAX_REALM or any(not 0x20 <= ord(c) <= 0x7E for c in self.realm):
+            raise ValueError(
+                f"realm must be printable ASCII of at most {_MAX_REALM} characters (it is sent "
+                f"in the WWW-Authenticate header), got {self.realm[:80]!r}"
+            )
         if self.max_body_bytes < 1024:
             raise ValueError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}")
 
