@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from py_auth_mcp_server.app import cleanup_app, create_app
+from py_auth_mcp_server.config import ServerConfig
 from py_auth_mcp_server.mcp.dispatcher import Dispatcher
 from py_auth_mcp_server.mcp.protocol import SUPPORTED_VERSIONS
 from py_auth_mcp_server.mcp.registry import CallContext, PromptArgument, Registry
+from py_auth_mcp_server.routes import mcp_handler
 
 from .conftest import Minter, auth_headers, rpc, tool_call
 
@@ -456,3 +461,50 @@ def test_dispatcher_with_another_registry() -> None:
     assert call("tools/call", {"name": "stream"})["error"]["message"] == (
         "sampling/createMessage needs a streamed (text/event-stream) response"
     )
+
+
+def test_streams_are_bounded(
+    config: ServerConfig, mint: Minter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_STREAMS running streams, a streamed call is refused with 503, not queued."""
+    monkeypatch.setattr(mcp_handler, "MAX_STREAMS", 1)
+    started, release = threading.Event(), threading.Event()
+    registry = Registry(name="bounded", version="1.0")
+
+    @registry.tool("wait", description="waits for the test", streaming=True)
+    def wait(arguments: dict[str, Any], ctx: CallContext) -> str:
+        started.set()
+        release.wait(10)
+        return "done"
+
+    app = create_app(config=config, registry=registry)
+    headers = auth_headers(mint("mcp:read"), Accept="text/event-stream")
+    answers: list[TestResponse] = []
+    holder = threading.Thread(  # the test client reads the whole stream: hold it elsewhere
+        target=lambda: answers.append(
+            app.test_client().post("/mcp", json=tool_call("wait"), headers=headers)
+        )
+    )
+    try:
+        holder.start()
+        assert started.wait(10)
+        client = app.test_client()
+        refused = client.post("/mcp", json=tool_call("wait", id_=2), headers=headers)
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "1"
+        assert "1 streamed responses are already running" in refused.get_json()["error"]["message"]
+        release.set()
+        holder.join(10)
+        assert '"text":"done"' in answers[0].get_data(as_text=True)
+        deadline = time.monotonic() + 10  # the slot frees when the tool's thread ends
+        while True:
+            again = client.post("/mcp", json=tool_call("wait", id_=3), headers=headers)
+            if again.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert again.status_code == 200
+        assert '"text":"done"' in again.get_data(as_text=True)
+    finally:
+        release.set()
+        holder.join(10)
+        cleanup_app(app)

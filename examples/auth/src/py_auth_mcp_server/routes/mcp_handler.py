@@ -10,7 +10,8 @@ it only scopes the answers to server→client requests to the session that was a
 
 Checks, in order: Host/Origin (403), body size (413), authentication (401/403/503 from the SDK,
 which reads the method and tool name from the parsed body), Content-Type (415), Accept (406),
-JSON (-32700), MCP-Protocol-Version (400), message shape.
+JSON (-32700), MCP-Protocol-Version (400), message shape. A streamed response when
+``MAX_STREAMS`` are already running gets 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from ..mcp.protocol import (
 from ..middleware.oauth_auth import OAuthGuard
 from .origin import OriginPolicy
 
-__all__ = ["MAX_BODY_BYTES", "create_mcp_blueprint"]
+__all__ = ["MAX_BODY_BYTES", "MAX_STREAMS", "create_mcp_blueprint"]
 
 MAX_BODY_BYTES = 1_048_576
+MAX_STREAMS = 64
+"""Most streamed (SSE) responses one process runs at once: each runs its tool on a thread."""
 MAX_BATCH_MESSAGES = 100
 """Most messages one JSON-RPC batch may hold: bounds the work (and the response) of a request."""
 SESSION_HEADER = "Mcp-Session-Id"
@@ -87,6 +90,7 @@ class McpEndpoint:
         self.dispatcher = dispatcher
         self.guard = guard
         self.origins = origins
+        self._streams = threading.BoundedSemaphore(MAX_STREAMS)
 
     def post(self) -> Response:
         """Handle one POSTed JSON-RPC message or batch."""
@@ -212,6 +216,15 @@ class McpEndpoint:
         return _json(responses) if responses else _accepted()
 
     def _stream(self, message: dict[str, Any], version: str, session_id: str | None) -> Response:
+        # Each stream runs its tool on a thread (it may wait for the client's answers), so the
+        # number of threads is bounded: past MAX_STREAMS a stream is refused, not queued.
+        if not self._streams.acquire(blocking=False):
+            return _refuse(
+                503,
+                f"Service Unavailable: {MAX_STREAMS} streamed responses are already running; "
+                "retry shortly",
+                headers={"Retry-After": "1"},
+            )
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
 
@@ -226,10 +239,16 @@ class McpEndpoint:
                 )
             except Exception:  # the dispatcher already answers errors; this is a last guard
                 response = error_response(message["id"], McpError(INTERNAL_ERROR, "Internal error"))
+            finally:
+                self._streams.release()
             events.put(response)
             events.put(None)
 
-        threading.Thread(target=run, name="mcp-tool", daemon=True).start()
+        try:
+            threading.Thread(target=run, name="mcp-tool", daemon=True).start()
+        except RuntimeError:  # the interpreter could not start another thread
+            self._streams.release()
+            return _refuse(503, "Service Unavailable: retry shortly", headers={"Retry-After": "1"})
 
         def generate() -> Iterator[str]:
             while (item := events.get()) is not None:
