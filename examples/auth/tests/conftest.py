@@ -42,6 +42,7 @@ class LoopbackIdp:
     signers: list[JwtSigner]
     registration: bool = True
     jwks_status: int = 200
+    registration_status: int = 201
     registrations: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -70,7 +71,7 @@ class LoopbackIdp:
                 if self.path == "/register" and idp.registration:
                     idp.registrations.append(body)
                     self._send(
-                        201,
+                        idp.registration_status,
                         {
                             "client_id": "registered-1",
                             "redirect_uris": body.get("redirect_uris", []),

@@ -291,6 +291,21 @@ def test_register_is_forwarded(client: FlaskClient, idp: LoopbackIdp) -> None:
     assert idp.registrations == [{"redirect_uris": ["http://127.0.0.1:9/cb"]}]
 
 
+@pytest.mark.parametrize(("idp_status", "status"), [(400, 400), (500, 502), (302, 502)])
+def test_register_relays_client_errors_only(
+    client: FlaskClient, idp: LoopbackIdp, idp_status: int, status: int
+) -> None:
+    idp.registration_status = idp_status
+    response = client.post("/oauth/register", json={"redirect_uris": ["http://127.0.0.1:9/cb"]})
+    assert response.status_code == status
+    if status == 502:
+        assert response.get_json() == {
+            "error": "temporarily_unavailable",
+            "error_description": "The authorization server's registration endpoint answered "
+            f"HTTP {idp_status}.",
+        }
+
+
 def test_register_without_idp_support(tmp_path: Path, rs_signer: JwtSigner) -> None:
     idp = LoopbackIdp([rs_signer], registration=False)
     app = create_app(config=load_config(write_config(tmp_path, idp)))

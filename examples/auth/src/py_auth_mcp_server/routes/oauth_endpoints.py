@@ -4,7 +4,8 @@
 - ``/.well-known/oauth-authorization-server``, ``/.well-known/openid-configuration``: the IdP's
   own metadata, for clients that look at the resource's origin.
 - ``/oauth/authorize``: a redirect to the IdP's authorization endpoint, query kept.
-- ``/oauth/register``: forwarded to the IdP's registration endpoint when it has one.
+- ``/oauth/register``: forwarded to the IdP's registration endpoint when it has one; its 2xx
+  and 4xx answers are relayed, anything else becomes 502.
 
 None of them ever returns the server's own client credentials.
 """
@@ -108,8 +109,17 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
                 "temporarily_unavailable",
                 "The authorization server's registration endpoint is unreachable.",
             )
+        if not (200 <= status < 300 or 400 <= status < 500):
+            # Its own failure (5xx) or an answer RFC 7591 does not define: the gateway's error,
+            # not a 500 of this server.
+            logger.warning("client registration at the IdP answered HTTP %d", status)
+            return _error(
+                502,
+                "temporarily_unavailable",
+                f"The authorization server's registration endpoint answered HTTP {status}.",
+            )
         if not isinstance(answer, dict):
             return _error(502, "server_error", "The authorization server sent no JSON answer.")
-        return _json(answer, status)
+        return _json(answer, status)  # 201 with the client, or its 4xx error (RFC 7591 §3.2)
 
     return blueprint
