@@ -2,8 +2,9 @@
 
 Run by ``run.py`` as ``uvicorn mcp_sdk_server:app`` in a venv with the pinned ``mcp``;
 settings from the environment: ``BENCH_JWKS_URI``, ``BENCH_ISSUER``, ``BENCH_SERVER_URL``.
-The verifier is what a user writes following the SDK's documentation: ``PyJWKClient`` (keys
-cached in-process) and ``jwt.decode`` checking signature, exp, iss and aud.
+The verifier is what a user writes following the SDK's documentation: the PyJWT check of
+``pyjwt_check.py`` (``PyJWKClient``, keys cached in-process; ``jwt.decode`` checking signature,
+exp, iss and aud) behind the SDK's ``TokenVerifier``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import jwt
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from py_auth_mcp_server.tools.weather_tools import current_weather
 from pydantic import AnyHttpUrl
+from pyjwt_check import PyJwtCheck
 
 SERVER_URL = os.environ["BENCH_SERVER_URL"]
 ISSUER = os.environ["BENCH_ISSUER"]
@@ -27,21 +28,12 @@ class PyJwtVerifier(TokenVerifier):
     """Validates RS256 access tokens against the JWKS with PyJWT."""
 
     def __init__(self, jwks_uri: str) -> None:
-        self._keys = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=3600)
+        self._check = PyJwtCheck(jwks_uri, issuer=ISSUER, audience=AUDIENCE)
 
     async def verify_token(self, token: str) -> AccessToken | None:
         """Claims → ``AccessToken``; ``None`` for any invalid token."""
-        try:
-            key = self._keys.get_signing_key_from_jwt(token)
-            claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=["RS256"],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": ["exp", "iss", "aud"]},
-            )
-        except jwt.PyJWTError:
+        claims = self._check.claims(token)
+        if claims is None:
             return None
         return AccessToken(
             token=token,

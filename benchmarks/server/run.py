@@ -15,7 +15,15 @@ first fetch) and runs with the same worker count, one target at a time:
   thread pool, like the peers' one uvicorn process serving many connections;
 - ``fastmcp``: FastMCP with its ``JWTVerifier`` under uvicorn (``fastmcp_server.py``);
 - ``mcp-sdk``: ``mcp.server.fastmcp.FastMCP`` with a PyJWT ``TokenVerifier`` + ``AuthSettings``
-  under uvicorn (``mcp_sdk_server.py``).
+  under uvicorn (``mcp_sdk_server.py``);
+- ``flask-pyjwt`` / ``flask-bare``: the issue's reference point, a bare Flask app (not an MCP
+  server: no transport checks) under gunicorn sync workers, checking the token with PyJWT or
+  not at all (``flask_reference.py``) — the floor of a Flask server on this machine.
+
+The uvicorn peers start through ``uvicorn_nodelay.py``: plain ``uvicorn --workers N`` (N > 1)
+leaves Nagle's algorithm on for its connections (uvicorn issue #3149), which costs every
+keep-alive response ~40 ms; one worker is unaffected. With several workers, wrk's keep-alive
+connections split between the uvicorn workers at random (8/0 … 4/4): use ``--rounds`` ≥ 3.
 
 The SDK servers run stateless with JSON responses, so ``tools/call`` needs no session — the same
 single POST the example answers. Before measuring, each target must answer the exact request
@@ -128,20 +136,34 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
             env["PY_AUTH_MCP_NO_AUTH"] = "1"
         return Target(name, argv, env, auth, port)
 
-    def peer(name: str, python: str, module: str) -> Target:
-        port = fresh_port()
-        argv = (
-            python, "-m", "uvicorn", f"{module}:app", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
-        )  # fmt: skip
-        env = {
+    def peer_env(port: int) -> dict[str, str]:
+        return {
             **base_env,
             "BENCH_JWKS_URI": jwks_uri,
             "BENCH_ISSUER": ISSUER,
             "BENCH_SERVER_URL": f"http://127.0.0.1:{port}",
             "PYTHONPATH": str(HERE),
         }
-        return Target(name, argv, env, True, port)
+
+    def peer(name: str, python: str, module: str) -> Target:
+        port = fresh_port()
+        argv = (
+            python, str(HERE / "uvicorn_nodelay.py"), f"{module}:app",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
+        )  # fmt: skip
+        return Target(name, argv, peer_env(port), True, port)
+
+    def flask_reference(name: str, *, auth: bool) -> Target:
+        port = fresh_port()
+        argv = (
+            args.example_python, "-m", "gunicorn", "--workers", str(args.workers),
+            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "flask_reference:app",
+        )  # fmt: skip
+        env = peer_env(port)
+        if not auth:
+            env["BENCH_NO_AUTH"] = "1"
+        return Target(name, argv, env, auth, port)
 
     return [
         example("example", auth=True),
@@ -150,6 +172,8 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
         example("example-gthread-noauth", auth=False, threads=args.threads),
         peer("fastmcp", args.fastmcp_python, "fastmcp_server"),
         peer("mcp-sdk", args.sdk_python, "mcp_sdk_server"),
+        flask_reference("flask-pyjwt", auth=True),
+        flask_reference("flask-bare", auth=False),
     ]
 
 
@@ -319,6 +343,17 @@ def median_rounds(results: Sequence[Result]) -> list[Result]:
     return chosen
 
 
+#: Each target's own server with auth disabled (the peers have none).
+_NO_AUTH_BASELINE = {
+    "example": "example-noauth",
+    "example-noauth": "example-noauth",
+    "example-gthread": "example-gthread-noauth",
+    "example-gthread-noauth": "example-gthread-noauth",
+    "flask-pyjwt": "flask-bare",
+    "flask-bare": "flask-bare",
+}
+
+
 def markdown(results: Sequence[Result], args: argparse.Namespace) -> str:
     """The results table with the ratios to FastMCP and to the example without auth."""
     by = {(r.target, r.scenario): r for r in results}
@@ -328,13 +363,12 @@ def markdown(results: Sequence[Result], args: argparse.Namespace) -> str:
         f"median of {args.rounds} interleaved rounds. Ratios: requests/s.",
         "",
         "| scenario | server | req/s | p50 ms | p99 ms | server CPU µs/req "
-        "| × FastMCP | × example no-auth (same worker class) |",
+        "| × FastMCP | × same server without auth |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         fast = by.get(("fastmcp", result.scenario))
-        baseline = "example-gthread-noauth" if "gthread" in result.target else "example-noauth"
-        noauth = by.get((baseline, result.scenario))
+        noauth = by.get((_NO_AUTH_BASELINE.get(result.target, ""), result.scenario))
         ratio_fast = f"{result.requests_per_s / fast.requests_per_s:.2f}" if fast else "–"
         ratio_noauth = f"{result.requests_per_s / noauth.requests_per_s:.2f}" if noauth else "–"
         rows.append(
@@ -367,6 +401,8 @@ def main() -> int:
             "example-gthread-noauth",
             "fastmcp",
             "mcp-sdk",
+            "flask-pyjwt",
+            "flask-bare",
         ],
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
