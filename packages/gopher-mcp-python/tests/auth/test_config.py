@@ -73,9 +73,13 @@ def test_metadata_url_inserts_the_well_known_suffix(resource: str, expected: str
         ({"realm": "caf\u00e9 \u6771\u4eac"}, "realm must be printable ASCII"),
         ({"realm": "a\x01b"}, "realm must be printable ASCII"),
         ({"realm": "r" * 1025}, "realm must be printable ASCII of at most 1024"),
-        ({"server_url": "https://b\u00fccher.example"}, "server_url must be ASCII"),
-        ({"resource": "https://x/m\u00e9p"}, "resource must be ASCII"),
-        ({"jwks_uri": "https://idp/cl\u00e9s"}, "jwks_uri must be ASCII"),
+        ({"server_url": "https://b\u00fccher.example"}, "server_url must be printable ASCII"),
+        ({"resource": "https://x/m\u00e9p"}, "resource must be printable ASCII"),
+        ({"resource": "https://x/a\x01b"}, "resource must be printable ASCII"),
+        ({"resource": "https://x/a\r\nb"}, "resource must be printable ASCII"),
+        ({"resource": "https://x/a b"}, "resource must be printable ASCII"),
+        ({"resource": "https://x/a\x7fb"}, "resource must be printable ASCII"),
+        ({"jwks_uri": "https://idp/cl\u00e9s"}, "jwks_uri must be printable ASCII"),
     ],
 )
 def test_bad_settings_are_refused(settings: dict[str, object], message: str) -> None:

@@ -60,6 +60,15 @@ def test_no_token_is_a_401_response(app: Flask) -> None:
     assert response.get_json()["error"] == "unauthorized"
 
 
+def test_two_authorization_headers_are_a_400(app: Flask, rs_key: SigningKey) -> None:
+    """The WSGI layer joins repeated headers into one value, which is not one credential."""
+    token = mint(rs_key, claims(ISSUER, RESOURCE))
+    headers = [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")]
+    response = app.test_client().post("/mcp", json=_call("get-weather"), headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
+
+
 def test_token_in_query_string_is_never_read(app: Flask, rs_key: SigningKey) -> None:
     token = mint(rs_key, claims(ISSUER, RESOURCE))
     response = app.test_client().post(f"/mcp?access_token={token}", json=_call("get-weather"))

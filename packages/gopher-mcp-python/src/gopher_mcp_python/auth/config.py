@@ -24,10 +24,10 @@ _MAX_REALM = 1024
 
 
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
-    if not value.isascii():
+    if any(not 0x21 <= ord(c) <= 0x7E for c in value):
         raise ValueError(
-            f"{name} must be ASCII (it is sent in HTTP headers): punycode the host and "
-            f"percent-encode the path, got {value!r}"
+            f"{name} must be printable ASCII without spaces (it is sent in HTTP headers): "
+            f"punycode the host and percent-encode the path, got {value!r}"
         )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
