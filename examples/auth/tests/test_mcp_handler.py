@@ -492,7 +492,10 @@ def test_streams_are_bounded(
         refused = client.post("/mcp", json=tool_call("wait", id_=2), headers=headers)
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "1"
-        assert "1 streamed responses are already running" in refused.get_json()["error"]["message"]
+        assert refused.get_json()["error"]["message"] == (
+            "Service Unavailable: the limit of 1 concurrent streamed responses is reached; "
+            "retry shortly"
+        )
         release.set()
         holder.join(10)
         assert '"text":"done"' in answers[0].get_data(as_text=True)
@@ -507,4 +510,68 @@ def test_streams_are_bounded(
     finally:
         release.set()
         holder.join(10)
+        cleanup_app(app)
+
+
+def test_a_stream_whose_thread_cannot_start_frees_its_slot(
+    config: ServerConfig, mint: Minter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mcp_handler, "MAX_STREAMS", 1)
+    registry = Registry(name="bounded", version="1.0")
+
+    @registry.tool("quick", description="answers at once", streaming=True)
+    def quick(arguments: dict[str, Any], ctx: CallContext) -> str:
+        return "done"
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    app = create_app(config=config, registry=registry)
+    try:
+        client = app.test_client()
+        headers = auth_headers(mint("mcp:read"), Accept="text/event-stream")
+        # First a stream that works: the JWKS is fetched then (the test IdP serves each
+        # connection on a thread, which the patch below would refuse).
+        assert client.post("/mcp", json=tool_call("quick"), headers=headers).status_code == 200
+        with monkeypatch.context() as patch:
+            patch.setattr(threading.Thread, "start", no_thread)
+            refused = client.post("/mcp", json=tool_call("quick"), headers=headers)
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "1"
+        assert refused.get_json()["error"]["message"] == "Service Unavailable: retry shortly"
+        answered = client.post("/mcp", json=tool_call("quick"), headers=headers)  # slot is free
+        assert answered.status_code == 200
+        assert '"text":"done"' in answered.get_data(as_text=True)
+    finally:
+        cleanup_app(app)
+
+
+def test_a_tool_raising_baseexception_still_ends_its_stream(
+    config: ServerConfig, mint: Minter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slot is freed and the client's stream closes even when the tool thread dies."""
+    monkeypatch.setattr(mcp_handler, "MAX_STREAMS", 1)
+    # The tool thread's death is expected: keep it out of pytest's unhandled-exception report.
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    registry = Registry(name="bounded", version="1.0")
+
+    @registry.tool("exit", description="dies", streaming=True)
+    def exit_tool(arguments: dict[str, Any], ctx: CallContext) -> str:
+        raise SystemExit(3)
+
+    @registry.tool("quick", description="answers at once", streaming=True)
+    def quick(arguments: dict[str, Any], ctx: CallContext) -> str:
+        return "done"
+
+    app = create_app(config=config, registry=registry)
+    try:
+        client = app.test_client()
+        headers = auth_headers(mint("mcp:read"), Accept="text/event-stream")
+        died = client.post("/mcp", json=tool_call("exit"), headers=headers)  # returns: stream ended
+        assert died.status_code == 200
+        assert died.get_data(as_text=True) == ""
+        answered = client.post("/mcp", json=tool_call("quick"), headers=headers)
+        assert answered.status_code == 200
+        assert '"text":"done"' in answered.get_data(as_text=True)
+    finally:
         cleanup_app(app)

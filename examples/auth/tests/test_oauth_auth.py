@@ -291,16 +291,19 @@ def test_register_is_forwarded(client: FlaskClient, idp: LoopbackIdp) -> None:
     assert idp.registrations == [{"redirect_uris": ["http://127.0.0.1:9/cb"]}]
 
 
-@pytest.mark.parametrize(("idp_status", "status"), [(400, 400), (500, 502), (302, 502)])
+@pytest.mark.parametrize(
+    ("idp_status", "status", "error"),
+    [(400, 400, ""), (500, 502, "temporarily_unavailable"), (302, 502, "server_error")],
+)
 def test_register_relays_client_errors_only(
-    client: FlaskClient, idp: LoopbackIdp, idp_status: int, status: int
+    client: FlaskClient, idp: LoopbackIdp, idp_status: int, status: int, error: str
 ) -> None:
     idp.registration_status = idp_status
     response = client.post("/oauth/register", json={"redirect_uris": ["http://127.0.0.1:9/cb"]})
     assert response.status_code == status
     if status == 502:
         assert response.get_json() == {
-            "error": "temporarily_unavailable",
+            "error": error,
             "error_description": "The authorization server's registration endpoint answered "
             f"HTTP {idp_status}.",
         }

@@ -216,34 +216,36 @@ class McpEndpoint:
         return _json(responses) if responses else _accepted()
 
     def _stream(self, message: dict[str, Any], version: str, session_id: str | None) -> Response:
-        # Each stream runs its tool on a thread (it may wait for the client's answers), so the
-        # number of threads is bounded: past MAX_STREAMS a stream is refused, not queued.
-        if not self._streams.acquire(blocking=False):
-            return _refuse(
-                503,
-                f"Service Unavailable: {MAX_STREAMS} streamed responses are already running; "
-                "retry shortly",
-                headers={"Retry-After": "1"},
-            )
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
 
         def run() -> None:
             try:
-                response = self.dispatcher.handle_request(
-                    message,
-                    auth=auth,
-                    protocol_version=version,
-                    emit=events.put,
-                    session_id=session_id,
-                )
-            except Exception:  # the dispatcher already answers errors; this is a last guard
-                response = error_response(message["id"], McpError(INTERNAL_ERROR, "Internal error"))
-            finally:
+                try:
+                    response = self.dispatcher.handle_request(
+                        message,
+                        auth=auth,
+                        protocol_version=version,
+                        emit=events.put,
+                        session_id=session_id,
+                    )
+                except Exception:  # the dispatcher already answers errors; this is a last guard
+                    error = McpError(INTERNAL_ERROR, "Internal error")
+                    response = error_response(message["id"], error)
+                events.put(response)
+            finally:  # whatever happened, the slot is freed and the stream ends
                 self._streams.release()
-            events.put(response)
-            events.put(None)
+                events.put(None)
 
+        # Each stream runs its tool on a thread (it may wait for the client's answers), so the
+        # number of threads is bounded: past MAX_STREAMS a stream is refused, not queued.
+        if not self._streams.acquire(blocking=False):
+            return _refuse(
+                503,
+                f"Service Unavailable: the limit of {MAX_STREAMS} concurrent streamed "
+                "responses is reached; retry shortly",
+                headers={"Retry-After": "1"},
+            )
         try:
             threading.Thread(target=run, name="mcp-tool", daemon=True).start()
         except RuntimeError:  # the interpreter could not start another thread

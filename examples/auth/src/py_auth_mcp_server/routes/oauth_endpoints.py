@@ -110,12 +110,12 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
                 "The authorization server's registration endpoint is unreachable.",
             )
         if not (200 <= status < 300 or 400 <= status < 500):
-            # Its own failure (5xx) or an answer RFC 7591 does not define: the gateway's error,
-            # not a 500 of this server.
+            # Its own failure (5xx: may pass) or an answer RFC 7591 does not define (a redirect,
+            # which is not followed): a gateway error of this server, not the IdP's status.
             logger.warning("client registration at the IdP answered HTTP %d", status)
             return _error(
                 502,
-                "temporarily_unavailable",
+                "temporarily_unavailable" if status >= 500 else "server_error",
                 f"The authorization server's registration endpoint answered HTTP {status}.",
             )
         if not isinstance(answer, dict):
