@@ -6,6 +6,9 @@
 //! - accepted base64url is canonical (re-encodes to the same text);
 //! - rendered headers hold no control characters and balanced quoted-strings.
 
+#[path = "support/quotes.rs"]
+mod quotes;
+
 use gopher_orch::alg::{Algorithm, AlgorithmSet};
 use gopher_orch::claims::{self, Requirements};
 use gopher_orch::error::Result;
@@ -272,16 +275,7 @@ fn www_authenticate_random_params() {
                 assert!(!has_ctl);
                 assert!(v == "Bearer" || v.starts_with("Bearer "));
                 assert!(!v.bytes().any(|b| b < 0x20 || b == 0x7f));
-                let mut quotes = 0;
-                let mut escaped = false;
-                for c in v.chars() {
-                    match (escaped, c) {
-                        (true, _) => escaped = false,
-                        (false, '\\') => escaped = true,
-                        (false, '"') => quotes += 1,
-                        _ => {}
-                    }
-                }
+                let quotes = quotes::unescaped_quotes(&v);
                 assert_eq!(quotes % 2, 0, "{v:?}");
                 let present = params.iter().flatten().filter(|s| !s.is_empty()).count();
                 assert_eq!(quotes, 2 * present, "{v:?}");

@@ -2,6 +2,9 @@
 //! produces is a single header line of `Bearer` auth-params without control characters.
 #![no_main]
 
+#[path = "../../tests/support/quotes.rs"]
+mod quotes;
+
 use gopher_orch::www_authenticate::render;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,16 +22,7 @@ fuzz_target!(|p: (
             "control character in output"
         );
         // Every quoted-string closes: outside of escapes, quotes come in pairs.
-        let mut quotes = 0usize;
-        let mut escaped = false;
-        for c in v.chars() {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => quotes += 1,
-                _ => {}
-            }
-        }
+        let quotes = quotes::unescaped_quotes(&v);
         assert_eq!(quotes % 2, 0, "unbalanced quotes in {v:?}");
     }
 });
