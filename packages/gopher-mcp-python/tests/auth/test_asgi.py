@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -71,3 +72,74 @@ def test_asgi_accepts_and_refuses(authenticator: Authenticator, rs_key: SigningK
             assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
     anyio.run(scenario)
+
+
+def _websocket_scope(headers: list[tuple[bytes, bytes]]) -> dict[str, object]:
+    return {"type": "websocket", "path": "/mcp/ws", "headers": headers, "subprotocols": []}
+
+
+def test_websocket_without_a_token_is_closed_before_accept(authenticator: Authenticator) -> None:
+    reached: list[object] = []
+
+    async def inner(scope: object, receive: object, send: object) -> None:
+        reached.append(scope)
+
+    async def scenario() -> list[dict[str, object]]:
+        sent: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "websocket.connect"}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        app = ASGIAuthMiddleware(inner, authenticator, offload=False)
+        await app(_websocket_scope([]), receive, send)
+        return sent
+
+    sent = anyio.run(scenario)
+    assert reached == []
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]
+
+
+def test_websocket_with_a_token_reaches_the_app(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    token = mint(rs_key, claims(ISSUER, RESOURCE, sub="ws"))
+    seen: list[str] = []
+
+    async def inner(scope: dict[str, object], receive: object, send: object) -> None:
+        context = current_auth_context()
+        seen.append(context.subject if context else "")
+
+    async def scenario() -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "websocket.connect"}
+
+        async def send(message: dict[str, object]) -> None:
+            raise AssertionError(f"the middleware answered: {message}")
+
+        app = ASGIAuthMiddleware(inner, authenticator, offload=False)  # type: ignore[arg-type]
+        await app(_websocket_scope([(b"authorization", f"Bearer {token}".encode())]), receive, send)
+
+    anyio.run(scenario)
+    assert seen == ["ws"]
+
+
+def test_unknown_scope_types_are_refused_and_lifespan_passes(authenticator: Authenticator) -> None:
+    reached: list[str] = []
+
+    async def inner(scope: dict[str, object], receive: object, send: object) -> None:
+        reached.append(str(scope["type"]))
+
+    async def nothing() -> dict[str, object]:
+        return {}
+
+    async def ignore(message: dict[str, object]) -> None:
+        return None
+
+    app = ASGIAuthMiddleware(inner, authenticator)  # type: ignore[arg-type]
+    anyio.run(app, {"type": "lifespan"}, nothing, ignore)
+    with pytest.raises(ValueError, match="unknown ASGI scope type"):
+        anyio.run(app, {"type": "webtransport", "path": "/mcp"}, nothing, ignore)
+    assert reached == ["lifespan"]

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 
 import pytest
 
-from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge, ResourceServerConfig
+from gopher_mcp_python.auth import (
+    AuthContext,
+    Authenticator,
+    Challenge,
+    McpBody,
+    ResourceServerConfig,
+)
+from gopher_mcp_python.auth.body import _UNPARSED, SCOPE_HINT_BYTES
 from gopher_mcp_python.auth.challenge import ChallengeFactory
+from gopher_mcp_python.auth.scopes import MAX_BATCH_MESSAGES
 from gopher_mcp_python.ffi.auth import GopherAuthContext
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
@@ -174,6 +183,10 @@ def test_alg_none_token(authenticator: Authenticator, rs_key: SigningKey) -> Non
         ("Bearer a.b.c\u00e9", "the Bearer credential must be a single token68 value"),
         ("Bearer a.b;c", "the Bearer credential must be a single token68 value"),
         ("Bearer a.b.c,", "the Bearer credential must be a single token68 value"),
+        ("Bearer\ta.b.c", "the Authorization header must be '<scheme> <credentials>'"),
+        ("Bearer\x0ba.b.c", "the Authorization header must be '<scheme> <credentials>'"),
+        ("B\u00e9arer a.b.c", "the Authorization header must be '<scheme> <credentials>'"),
+        ("", "the Authorization header must be '<scheme> <credentials>'"),
     ],
 )
 def test_malformed_authorization_is_400(
@@ -395,3 +408,61 @@ def test_a_quoted_realm_is_escaped_in_the_challenge() -> None:
     value = ChallengeFactory(config).token_required(()).www_authenticate or ""
     assert value.startswith('Bearer realm="tenant \\"blue\\"", resource_metadata=')
     value.encode("latin-1")  # a header value every server can send
+
+
+class _Exploding(list):  # type: ignore[type-arg]
+    """A batch that fails the test if anything walks it."""
+
+    def __iter__(self) -> Iterator[object]:
+        raise AssertionError("the batch was walked")
+
+
+def test_a_batch_over_the_cap_needs_every_scope_without_being_walked(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    batch = _Exploding([call("get-weather")] * (MAX_BATCH_MESSAGES + 1))
+    assert authenticator.required_scopes(batch) == ("mcp:read", "mcp:admin")
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
+    challenge = as_challenge(authenticator.authenticate(bearer(token), batch))
+    assert (challenge.status, challenge.error) == (403, "insufficient_scope")
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read mcp:admin"))
+    assert isinstance(authenticator.authenticate(bearer(token), batch), AuthContext)
+
+
+def test_a_body_is_parsed_only_after_the_token_verified(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    """Unauthenticated requests cannot make the server parse (or walk) a large body."""
+    pad = b"1," * 400_000 + b"1"
+    large = McpBody(
+        b'{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":[' + pad + b"]}}"
+    )
+    for headers in ({}, bearer("a.b.c"), bearer(mint(rs_key, claims(ISSUER, "https://other/")))):
+        challenge = as_challenge(authenticator.authenticate(headers, large))
+        assert challenge.status == 401
+        assert large._value is _UNPARSED
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
+    assert isinstance(authenticator.authenticate(bearer(token), large), AuthContext)
+    assert large._value is not _UNPARSED
+
+
+def test_a_small_body_still_names_its_scopes_in_the_401(authenticator: Authenticator) -> None:
+    body = McpBody(json.dumps(call("get-weather-alerts")).encode())
+    challenge = as_challenge(authenticator.authenticate({}, body))
+    assert 'scope="mcp:admin"' in (challenge.www_authenticate or "")
+    padded = McpBody(json.dumps(call("get-weather-alerts")).encode() + b" " * SCOPE_HINT_BYTES)
+    challenge = as_challenge(authenticator.authenticate({}, padded))
+    assert 'scope="mcp:admin"' not in (challenge.www_authenticate or "")
+    assert padded._value is _UNPARSED
+
+
+def test_scopes_of_a_body_are_checked_by_the_engine(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    body = McpBody(json.dumps(call("get-weather-alerts")).encode())
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
+    challenge = as_challenge(authenticator.authenticate(bearer(token), body))
+    assert (challenge.status, challenge.error) == (403, "insufficient_scope")
+    assert 'scope="mcp:admin"' in (challenge.www_authenticate or "")
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scp=["mcp:admin"]))
+    assert isinstance(authenticator.authenticate(bearer(token), body), AuthContext)

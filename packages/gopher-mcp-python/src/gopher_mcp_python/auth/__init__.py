@@ -8,7 +8,8 @@ Framework-neutral core:
   ready :class:`Challenge` (status, headers with ``WWW-Authenticate``, JSON body);
 - :func:`protected_resource_metadata` — the RFC 9728 document.
 
-Adapters (each imports its framework only when imported itself):
+Adapters fail closed: they authenticate every request except reads of an explicit list of exact
+public paths (:class:`PublicPaths`). Each imports its framework only when imported itself:
 ``gopher_mcp_python.auth.flask`` (``FlaskAuth``), ``.wsgi`` (``AuthMiddleware``),
 ``.asgi`` (``ASGIAuthMiddleware``) and ``.mcp_sdk`` (``GopherTokenVerifier`` for the
 official ``mcp`` SDK and FastMCP).
@@ -17,11 +18,13 @@ official ``mcp`` SDK and FastMCP).
 from __future__ import annotations
 
 from .authenticator import Authenticator, AuthResult
+from .body import McpBody
 from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig, resource_metadata_url
 from .context import AuthContext, current_auth_context, use_auth_context
 from .credentials import MalformedAuthorization, read_bearer_token
 from .metadata import protected_resource_metadata
+from .public import PublicPaths
 from .scopes import ScopePolicy, normalize_scopes
 
 __all__ = [
@@ -31,6 +34,8 @@ __all__ = [
     "Challenge",
     "ChallengeFactory",
     "MalformedAuthorization",
+    "McpBody",
+    "PublicPaths",
     "ResourceServerConfig",
     "ScopePolicy",
     "current_auth_context",

@@ -1,6 +1,11 @@
 """ASGI middleware: put an ASGI application (Starlette, FastAPI, ``mcp`` SDK apps) behind auth.
 
-Refusals are answered by the middleware. An accepted request's context is stored in
+Every HTTP request and WebSocket connection is authenticated before the application sees it,
+except ``GET``/``HEAD`` of the exact public paths (:class:`~.public.PublicPaths`: the RFC 9728
+metadata, plus any you add); ``lifespan`` events pass through, and any other scope type is
+refused. A Starlette ``Mount("/mcp", app)`` therefore cannot be reached as ``/mcp/anything``
+without a token. Refusals are answered by the middleware (a refused WebSocket is closed before it
+is accepted, which the server sends as HTTP 403). An accepted request's context is stored in
 ``scope["state"]["gopher_auth"]`` (Starlette's ``request.state.gopher_auth``) and is current
 (:func:`~.context.current_auth_context`) inside the application's task.
 
@@ -11,13 +16,14 @@ native call runs in a worker thread (``anyio.to_thread``) so the event loop neve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from .authenticator import Authenticator, AuthResult
-from .body import parse_mcp_body
+from .body import McpBody
 from .challenge import Challenge
 from .context import use_auth_context
+from .public import PublicPaths
 
 __all__ = ["STATE_KEY", "ASGIAuthMiddleware"]
 
@@ -30,6 +36,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def _headers(scope: Scope) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+
+
 async def _send(challenge: Challenge, send: Send) -> None:
     body = challenge.body_bytes
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in challenge.headers]
@@ -39,12 +49,13 @@ async def _send(challenge: Challenge, send: Send) -> None:
 
 
 class ASGIAuthMiddleware:
-    """Authenticate HTTP requests whose path is protected; pass everything else through.
+    """Authenticate every request except reads of the public paths; see the module docstring.
 
     Args:
         app: the ASGI application to protect.
         authenticator: the resource server's authenticator.
-        protect: which paths need a token; default: the MCP endpoint's path only.
+        public_paths: exact paths served without a token for ``GET``/``HEAD`` besides the
+            metadata documents, e.g. ``("/health",)``.
         offload: run the native validation in a worker thread (see the module docstring).
 
     """
@@ -53,34 +64,42 @@ class ASGIAuthMiddleware:
         self,
         app: ASGIApp,
         authenticator: Authenticator,
-        protect: Callable[[str], bool] | None = None,
         *,
+        public_paths: Iterable[str] = (),
         offload: bool = True,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
-        mcp_path = authenticator.config.mcp_path
-        self.protect = protect or (lambda path: path.rstrip("/") == mcp_path.rstrip("/"))
+        self.public = PublicPaths(authenticator.config, public_paths)
         self.offload = offload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
-        if scope["type"] != "http" or not self.protect(scope.get("path", "") or "/"):
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        if kind == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        if kind != "http":
+            raise ValueError(f"ASGIAuthMiddleware: refusing an unknown ASGI scope type {kind!r}")
+        method = scope.get("method", "")
+        if self.public.allows(method, scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         config = self.authenticator.config
-        body: object = None
-        if config.scope_policy.inspects_body and scope.get("method") == "POST":
+        body: McpBody | None = None
+        if config.scope_policy.inspects_body and method not in ("GET", "HEAD"):
             data = await self._read_body(receive, config.max_body_bytes)
             if data is None:
                 await _send(
                     self.authenticator.challenges.body_too_large(config.max_body_bytes), send
                 )
                 return
-            body = parse_mcp_body(data)
+            body = McpBody(data)
             receive = self._replay(data, receive)
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        result = await self._authenticate(headers, body)
+        result = await self._authenticate(_headers(scope), body)
         if isinstance(result, Challenge):
             await _send(result, send)
             return
@@ -88,7 +107,21 @@ class ASGIAuthMiddleware:
         with use_auth_context(result):
             await self.app(scope, receive, send)
 
-    async def _authenticate(self, headers: list[tuple[str, str]], body: object) -> AuthResult:
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate a WebSocket handshake from its headers (it has no body)."""
+        result = await self._authenticate(_headers(scope), None)
+        if isinstance(result, Challenge):
+            message = await receive()  # websocket.connect
+            if message.get("type") == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008, "reason": result.error})
+            return
+        scope.setdefault("state", {})[STATE_KEY] = result
+        with use_auth_context(result):
+            await self.app(scope, receive, send)
+
+    async def _authenticate(
+        self, headers: list[tuple[str, str]], body: McpBody | None
+    ) -> AuthResult:
         if not self.offload:
             return self.authenticator.authenticate(headers, body)
         import anyio.to_thread

@@ -17,9 +17,11 @@ from ..ffi.auth import (
     GopherAuthError,
     GopherValidationOptions,
     TokenPayload,
+    ValidationResult,
     gopher_init_auth_library,
 )
 from ..ffi.auth.types import split_scopes
+from .body import SCOPE_HINT_BYTES, McpBody
 from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig
 from .context import AuthContext
@@ -108,48 +110,53 @@ class Authenticator:
     # -------------------------------------------------------------------- public API
 
     def required_scopes(self, mcp_request: object = None) -> tuple[str, ...]:
-        """The scopes ``mcp_request`` (a parsed JSON-RPC message or batch) needs."""
+        """The scopes ``mcp_request`` needs (parsed JSON-RPC, or an :class:`~.body.McpBody`)."""
+        if isinstance(mcp_request, McpBody):
+            mcp_request = mcp_request.parsed()
         return self.config.scope_policy.required_scopes(mcp_request)
 
     def authenticate(self, headers: Headers, mcp_request: object = None) -> AuthResult:
-        """Authenticate a request from its headers and (optionally) its parsed JSON-RPC body.
+        """Authenticate a request from its headers and (optionally) its JSON-RPC body.
 
         Returns an :class:`AuthContext` when the ``Authorization: Bearer`` token is valid for
         this resource and grants every scope the request needs, otherwise a :class:`Challenge`.
         Only the ``Authorization`` header is read.
+
+        ``mcp_request`` is the body as an :class:`~.body.McpBody` (what the adapters pass: its
+        JSON is parsed only after the token verified, so a request without a valid token cannot
+        make the server parse a large body) or already parsed JSON. The token is judged first;
+        the scopes of what the body asks for are checked second, by the native engine.
         """
-        required = self.required_scopes(mcp_request)
         try:
             token = read_bearer_token(headers)
         except MalformedAuthorization as exc:
             return self.challenges.invalid_request(str(exc))
         if token is None:
-            return self.challenges.token_required(required)
-        return self.verify_token(token, required)
+            return self.challenges.token_required(self._scope_hint(mcp_request))
+        result, payload = self._validate(token, ())
+        if not result.valid or payload is None:
+            return self._refusal(result, self._scope_hint(mcp_request))
+        required = tuple(dict.fromkeys(self.required_scopes(mcp_request)))
+        if required:
+            # The engine owns the scope rules: ask it again with the request's scopes. The token
+            # is in its verified-token cache by now, so this costs well under a microsecond.
+            options, cached = self._options_for(required)
+            try:
+                result = self._client.validate_token(token, options)
+            finally:
+                if not cached:
+                    options.destroy()
+            if not result.valid:
+                return self._refusal(result, required)
+        return _context_from(payload)
 
     def verify_token(self, token: str, required: Iterable[str] = ()) -> AuthResult:
         """Verify a bare token and check that it grants every scope of ``required``."""
         needed = tuple(dict.fromkeys(required))
-        options, cached = self._options_for(needed)
-        try:
-            result, payload = self._client.validate_and_extract(token, options)
-        finally:
-            if not cached:
-                options.destroy()
+        result, payload = self._validate(token, needed)
         if result.valid and payload is not None:
             return _context_from(payload)
-        code = result.error_code
-        logger.info("bearer token refused: %s (%d)", result.error_message, code)
-        if code == GopherAuthError.INSUFFICIENT_SCOPE:
-            return self.challenges.insufficient_scope(needed)
-        if code in _UNAVAILABLE:
-            logger.warning("no JWKS signing keys available: %s", result.error_message)
-            return self.challenges.keys_unavailable()
-        if code in _SERVER_FAULT:
-            logger.error("token validator failure: %s (%d)", result.error_message, code)
-            return self.challenges.server_error()
-        text = _INVALID_TOKEN_TEXT.get(code, _DEFAULT_INVALID_TEXT)
-        return self.challenges.invalid_token(text, needed)
+        return self._refusal(result, needed)
 
     def close(self) -> None:
         """Release the native client and options (idempotent)."""
@@ -166,6 +173,37 @@ class Authenticator:
         self.close()
 
     # -------------------------------------------------------------------- internals
+
+    def _scope_hint(self, mcp_request: object) -> tuple[str, ...]:
+        """The scopes to name in a 401, from a body only when it is cheap to parse."""
+        if isinstance(mcp_request, McpBody) and len(mcp_request) > SCOPE_HINT_BYTES:
+            return self.config.scope_policy.default
+        return self.required_scopes(mcp_request)
+
+    def _validate(
+        self, token: str, scopes: tuple[str, ...]
+    ) -> tuple[ValidationResult, TokenPayload | None]:
+        options, cached = self._options_for(scopes)
+        try:
+            return self._client.validate_and_extract(token, options)
+        finally:
+            if not cached:
+                options.destroy()
+
+    def _refusal(self, result: ValidationResult, needed: tuple[str, ...]) -> Challenge:
+        """The challenge for a verdict other than success."""
+        code = result.error_code
+        logger.info("bearer token refused: %s (%d)", result.error_message, code)
+        if code == GopherAuthError.INSUFFICIENT_SCOPE:
+            return self.challenges.insufficient_scope(needed)
+        if code in _UNAVAILABLE:
+            logger.warning("no JWKS signing keys available: %s", result.error_message)
+            return self.challenges.keys_unavailable()
+        if code in _SERVER_FAULT or result.valid:
+            logger.error("token validator failure: %s (%d)", result.error_message, code)
+            return self.challenges.server_error()
+        text = _INVALID_TOKEN_TEXT.get(code, _DEFAULT_INVALID_TEXT)
+        return self.challenges.invalid_token(text, needed)
 
     def _new_options(self, scopes: tuple[str, ...]) -> GopherValidationOptions:
         return (

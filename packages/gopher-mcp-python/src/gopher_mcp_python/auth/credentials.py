@@ -16,6 +16,8 @@ Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 
 #: The characters of a token68 before its trailing ``=`` padding (RFC 7235 §2.1).
 _TOKEN68_BODY = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
+#: The characters of an auth-scheme (an RFC 9110 §5.6.2 token).
+_TCHARS = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #: Upper bound on the header value we look at; the native library has its own (smaller) cap.
 MAX_AUTHORIZATION_BYTES = 65_536
 
@@ -46,8 +48,9 @@ def read_bearer_token(headers: Headers) -> str | None:
     """The bearer token of ``headers``, or ``None`` when there is no Bearer credential.
 
     Returns ``None`` when there is no ``Authorization`` header or it uses another scheme
-    (``Basic …``). Raises :class:`MalformedAuthorization` for repeated headers, an empty or
-    non-token68 credential, or more than one credential.
+    (``Basic …``). Raises :class:`MalformedAuthorization` for repeated headers, a scheme that is
+    not an RFC 9110 token (``Bearer<TAB>…``: the scheme and the credential are separated by a
+    space, nothing else), an empty or non-token68 credential, or more than one credential.
     """
     values = _authorization_values(headers)
     if not values:
@@ -58,6 +61,10 @@ def read_bearer_token(headers: Headers) -> str | None:
     if len(value) > MAX_AUTHORIZATION_BYTES:
         raise MalformedAuthorization("the Authorization header is too long")
     scheme, _, rest = value.partition(" ")
+    if not scheme or not scheme.isascii() or scheme.encode("ascii").translate(None, _TCHARS):
+        raise MalformedAuthorization(
+            "the Authorization header must be '<scheme> <credentials>' with a space between them"
+        )
     if scheme.lower() != "bearer":
         if "," in value and "bearer" in value.lower():
             raise MalformedAuthorization("more than one credential in the Authorization header")

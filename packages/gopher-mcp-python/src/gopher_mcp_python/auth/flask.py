@@ -23,7 +23,7 @@ from flask import Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .authenticator import Authenticator
-from .body import parse_mcp_body
+from .body import McpBody
 from .challenge import Challenge
 from .context import AuthContext, use_auth_context
 from .wsgi import authorization_header
@@ -59,15 +59,16 @@ class FlaskAuth:
         """Authenticate the current request.
 
         Returns ``None`` and stores the context on ``flask.g`` when the request may proceed,
-        otherwise the refusal to send. ``mcp_request`` is the already parsed JSON-RPC body, if
-        the caller has it (``None`` for an unparsable one); otherwise the body is read (bounded)
-        when the scope policy depends on it.
+        otherwise the refusal to send. ``mcp_request`` is the body if the caller has read it —
+        best as an :class:`~.body.McpBody` of the raw bytes, which is parsed only after the
+        token verified (and whose parsed value the view can reuse); otherwise the body is read
+        here (bounded by ``max_body_bytes``) when the scope policy depends on it.
         """
         config = self.authenticator.config
         body: object = None
         if mcp_request is not _READ_BODY:
             body = mcp_request
-        elif config.scope_policy.inspects_body and request.method == "POST":
+        elif config.scope_policy.inspects_body and request.method not in ("GET", "HEAD"):
             limit = config.max_body_bytes
             current = request.max_content_length
             request.max_content_length = limit if current is None else min(current, limit)
@@ -75,7 +76,9 @@ class FlaskAuth:
                 data = request.get_data(cache=True)
             except RequestEntityTooLarge:
                 return challenge_response(self.authenticator.challenges.body_too_large(limit))
-            body = parse_mcp_body(data)
+            if len(data) > limit:  # a chunked body is cut at the limit rather than refused
+                return challenge_response(self.authenticator.challenges.body_too_large(limit))
+            body = McpBody(data)
         result = self.authenticator.authenticate(authorization_header(request.environ), body)
         if isinstance(result, Challenge):
             return challenge_response(result)

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-__all__ = ["ScopePolicy", "normalize_scopes"]
+__all__ = ["MAX_BATCH_MESSAGES", "ScopePolicy", "normalize_scopes"]
+
+#: Longest JSON-RPC batch whose messages the policy walks one by one. A longer batch (which an MCP
+#: server refuses anyway) needs every scope the policy names, decided without walking it, so the
+#: cost of working out a request's scopes is bounded whatever the body holds.
+MAX_BATCH_MESSAGES = 100
 
 
 def normalize_scopes(scopes: Iterable[str] | str) -> tuple[str, ...]:
@@ -45,16 +50,18 @@ class ScopePolicy:
             (e.g. ``{"get-weather-alerts": ("mcp:admin",)}``).
 
     Scopes may be given as a list/tuple or a space-separated string. For a batch the requirement
-    is the union over its messages. A request whose body is not JSON-RPC (or is missing) needs
-    only ``default``.
+    is the union over its messages; a batch of more than :data:`MAX_BATCH_MESSAGES` messages needs
+    every scope the policy names (it is not walked). A request whose body is not JSON-RPC (or is
+    missing) needs only ``default``.
 
     """
 
-    __slots__ = ("default", "methods", "tools")
+    __slots__ = ("_every", "default", "methods", "tools")
 
     default: tuple[str, ...]
     methods: Mapping[str, tuple[str, ...]]
     tools: Mapping[str, tuple[str, ...]]
+    _every: tuple[str, ...]
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class ScopePolicy:
         object.__setattr__(self, "default", normalize_scopes(default))
         object.__setattr__(self, "methods", _frozen_map(methods or {}))
         object.__setattr__(self, "tools", _frozen_map(tools or {}))
+        object.__setattr__(self, "_every", self.all_scopes())
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("ScopePolicy is immutable")
@@ -111,6 +119,8 @@ class ScopePolicy:
         """The scopes a token needs for ``mcp_request`` (a parsed JSON-RPC message or batch)."""
         if not isinstance(mcp_request, list):
             return self._for_message(mcp_request)
+        if len(mcp_request) > MAX_BATCH_MESSAGES:
+            return self._every
         return self._merge(*(self._for_message(message) for message in mcp_request))
 
     def _for_message(self, message: object) -> tuple[str, ...]:

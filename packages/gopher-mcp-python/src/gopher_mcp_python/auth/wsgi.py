@@ -1,26 +1,32 @@
 """WSGI middleware: put any WSGI application (Flask, Django, Falcon, …) behind the authenticator.
 
-Requests to the protected paths are authenticated before the application sees them; refusals are
-answered by the middleware. The auth context of an accepted request is stored in the environ
-under :data:`ENVIRON_KEY` and is current (:func:`~.context.current_auth_context`) while the
-application is called.
+Every request is authenticated before the application sees it, except ``GET``/``HEAD`` of the
+exact public paths (:class:`~.public.PublicPaths`: the RFC 9728 metadata, plus any you add);
+refusals are answered by the middleware. The auth context of an accepted request is stored in the
+environ under :data:`ENVIRON_KEY` and is current (:func:`~.context.current_auth_context`) while
+the application is called.
+
+The body of a request is read (at most ``max_body_bytes``, and never past ``CONTENT_LENGTH`` on a
+server that does not terminate the input, as PEP 3333 asks) and put back for the application;
+the scope policy parses it only once the token verified.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .authenticator import Authenticator
-from .body import parse_mcp_body
+from .body import McpBody
 from .challenge import Challenge
 from .context import use_auth_context
+from .public import PublicPaths
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["ENVIRON_KEY", "AuthMiddleware", "authorization_header", "environ_headers"]
+__all__ = ["ENVIRON_KEY", "AuthMiddleware", "authorization_header", "environ_headers", "read_body"]
 
 ENVIRON_KEY = "gopher_mcp_python.auth"
 
@@ -51,12 +57,13 @@ def _send(challenge: Challenge, start_response: StartResponse) -> list[bytes]:
 
 
 class AuthMiddleware:
-    """Authenticate requests whose path is protected; pass the others through.
+    """Authenticate every request except reads of the public paths; see the module docstring.
 
     Args:
         app: the WSGI application to protect.
         authenticator: the resource server's authenticator.
-        protect: which paths need a token; default: the MCP endpoint's path only.
+        public_paths: exact paths served without a token for ``GET``/``HEAD`` besides the
+            metadata documents, e.g. ``("/health",)``.
 
     """
 
@@ -64,25 +71,26 @@ class AuthMiddleware:
         self,
         app: WSGIApplication,
         authenticator: Authenticator,
-        protect: Callable[[str], bool] | None = None,
+        *,
+        public_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.authenticator = authenticator
-        mcp_path = authenticator.config.mcp_path
-        self.protect = protect or (lambda path: path.rstrip("/") == mcp_path.rstrip("/"))
+        self.public = PublicPaths(authenticator.config, public_paths)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Handle one WSGI request."""
-        if not self.protect(environ.get("PATH_INFO", "") or "/"):
+        method = environ.get("REQUEST_METHOD", "")
+        if self.public.allows(method, environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
-        body: object = None
+        body: McpBody | None = None
         config = self.authenticator.config
-        if config.scope_policy.inspects_body and environ.get("REQUEST_METHOD") == "POST":
-            data = self._read_body(environ, config.max_body_bytes)
+        if config.scope_policy.inspects_body and method not in ("GET", "HEAD"):
+            data = read_body(environ, config.max_body_bytes)
             if data is None:
                 challenge = self.authenticator.challenges.body_too_large(config.max_body_bytes)
                 return _send(challenge, start_response)
-            body = parse_mcp_body(data)
+            body = McpBody(data)
         result = self.authenticator.authenticate(authorization_header(environ), body)
         if isinstance(result, Challenge):
             return _send(result, start_response)
@@ -90,25 +98,33 @@ class AuthMiddleware:
         with use_auth_context(result):
             return self.app(environ, start_response)
 
-    @staticmethod
-    def _read_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
-        """Read the body (at most ``limit`` bytes) and put it back for the application.
 
-        Returns ``None`` when the body is larger than ``limit``.
-        """
-        stream = environ["wsgi.input"]
-        length_text = environ.get("CONTENT_LENGTH") or ""
-        try:
-            length = int(length_text) if length_text else None
-        except ValueError:
-            length = None
-        if length is not None and length < 0:  # malformed; read(-1) would read everything
-            length = None
-        if length is not None and length > limit:
-            return None
-        data = stream.read(length) if length is not None else stream.read(limit + 1)
-        if len(data) > limit:
-            return None
-        environ["wsgi.input"] = io.BytesIO(data)
-        environ["CONTENT_LENGTH"] = str(len(data))
-        return bytes(data)
+def read_body(environ: WSGIEnvironment, limit: int) -> bytes | None:
+    """Read a request's body (at most ``limit`` bytes) and put it back for the application.
+
+    Returns ``None`` when the body is larger than ``limit``. Follows PEP 3333: with no valid
+    ``CONTENT_LENGTH`` the body is read only when the server terminates the input
+    (``wsgi.input_terminated``, e.g. a chunked request under gunicorn); otherwise it is empty —
+    reading on would wait for bytes that never come, or swallow the next pipelined request.
+    """
+    stream = environ["wsgi.input"]
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    try:
+        length = int(length_text) if length_text else None
+    except ValueError:
+        length = None
+    if length is not None and length < 0:  # malformed; read(-1) would read everything
+        length = None
+    if length is not None and length > limit:
+        return None
+    if length is not None:
+        data = stream.read(length)
+    elif environ.get("wsgi.input_terminated"):
+        data = stream.read(limit + 1)
+    else:
+        data = b""
+    if len(data) > limit:
+        return None
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    return bytes(data)
