@@ -455,7 +455,7 @@ def test_dispatcher_with_another_registry() -> None:
         {"ref": {"type": "ref/prompt", "name": "p"}, "argument": {"name": "who", "value": "pa"}},
     )["result"] == {"completion": {"values": ["paris", "park"], "total": 2, "hasMore": False}}
     assert call("tools/call", {"name": "boom"})["result"] == {
-        "content": [{"type": "text", "text": "Tool boom failed: kaput"}],
+        "content": [{"type": "text", "text": "Tool boom failed."}],
         "isError": True,
     }
     assert call("tools/call", {"name": "stream"})["error"]["message"] == (

@@ -172,7 +172,9 @@ def test_batch_scope_is_the_union(client: FlaskClient, mint: Minter) -> None:
 
 
 def test_unreachable_jwks_is_503_not_401(tmp_path: Path, idp: LoopbackIdp, mint: Minter) -> None:
-    path = write_config(tmp_path, idp, f"jwks_uri = http://127.0.0.1:{free_port()}/jwks\n")
+    path = write_config(
+        tmp_path, idp, f"jwks_uri = http://127.0.0.1:{free_port()}/jwks\nhealth_details = true\n"
+    )
     text = path.read_text().replace(f"jwks_uri = {idp.jwks_uri}\n", "")
     path.write_text(text)
     app = create_app(config=load_config(path))

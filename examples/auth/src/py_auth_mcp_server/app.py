@@ -28,10 +28,12 @@ from .idp_metadata import IdpMetadata
 from .mcp.dispatcher import Dispatcher
 from .mcp.registry import Registry
 from .middleware.oauth_auth import OAuthGuard, warn_auth_disabled
+from .routes.errors import install_error_handlers
 from .routes.health import create_health_blueprint
 from .routes.mcp_handler import create_mcp_blueprint
 from .routes.oauth_endpoints import create_oauth_blueprint
 from .routes.origin import OriginPolicy
+from .routes.origin import install as install_origin_screen
 from .tools.weather_tools import build_weather_registry
 
 __all__ = ["EXTENSION_KEY", "ServerState", "cleanup_app", "create_app"]
@@ -121,13 +123,15 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1_048_576
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = ServerState(config, guard, registry)
-    app.register_blueprint(create_health_blueprint(guard, time.monotonic()))
+    install_origin_screen(app, OriginPolicy(config.server_url))
+    install_error_handlers(app)
+    app.register_blueprint(
+        create_health_blueprint(guard, time.monotonic(), details=config.health_details)
+    )
     app.register_blueprint(
         create_oauth_blueprint(guard, IdpMetadata(config), config.request_timeout)
     )
-    app.register_blueprint(
-        create_mcp_blueprint(Dispatcher(registry), guard, OriginPolicy(config.server_url))
-    )
+    app.register_blueprint(create_mcp_blueprint(Dispatcher(registry), guard))
     return app
 
 

@@ -84,6 +84,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "allowed_scopes": _scopes,
     "jwks_cache_duration": _int_in(1, 604_800),
     "jwks_auto_refresh": _bool,
+    "health_details": _bool,
     "request_timeout": _int_in(1, 300),
     "auth_disabled": _bool,
 }
@@ -108,6 +109,7 @@ class ServerConfig:
     allowed_scopes: tuple[str, ...] = DEFAULT_SCOPES
     jwks_cache_duration: int = 3600
     jwks_auto_refresh: bool = True
+    health_details: bool = False
     request_timeout: int = 10
     auth_disabled: bool = False
 

@@ -25,6 +25,8 @@ CACHE_SECONDS = 300.0
 #: After a failed fetch, serve the configured endpoints for this long before asking again, so a
 #: down IdP does not tie up a worker for request_timeout on every discovery request.
 RETRY_SECONDS = 30.0
+#: The longest a request waits for the first fetch of the metadata (later ones never wait).
+FIRST_WAIT_SECONDS = 1.0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -80,31 +82,61 @@ def discovery_urls(issuer: str) -> list[str]:
 
 
 class IdpMetadata:
-    """The IdP's metadata document, cached for a few minutes per process."""
+    """The IdP's metadata document, cached per process and fetched off the request path.
 
-    def __init__(self, config: ServerConfig) -> None:
+    A request never waits for the IdP longer than ``first_wait`` seconds: the document is fetched
+    by one background thread at a time (single-flight), a fresh copy is served from the cache,
+    a stale one while it is refreshed, and only when nothing was ever fetched does a request wait
+    — briefly — for the fetch under way, before falling back to the configured endpoints. After
+    a failed fetch no new one starts for ``RETRY_SECONDS``. So clients asking for the metadata of
+    an IdP that does not answer cannot hold the server's workers (with four sync workers, four
+    such requests used to freeze the server for twice ``request_timeout``).
+    """
+
+    def __init__(self, config: ServerConfig, *, first_wait: float = FIRST_WAIT_SECONDS) -> None:
         self.config = config
+        self.first_wait = first_wait
         self._lock = threading.Lock()
         self._document: dict[str, Any] | None = None
         self._fetched_at = 0.0
         self._failed_at: float | None = None
+        self._inflight: threading.Event | None = None
 
     def get(self) -> dict[str, Any] | None:
         """The issuer's published metadata, else one built from configured endpoints, else None."""
         now = time.monotonic()
         with self._lock:
-            if self._document is not None and now - self._fetched_at < CACHE_SECONDS:
-                return self._document
+            document = self._document
+            if document is not None and now - self._fetched_at < CACHE_SECONDS:
+                return document
             recently_failed = self._failed_at is not None and now - self._failed_at < RETRY_SECONDS
-        document = None if recently_failed else self._fetch()
+            if self._inflight is None and not recently_failed:
+                self._inflight = threading.Event()
+                threading.Thread(
+                    target=self._refresh, args=(self._inflight,), name="idp-metadata", daemon=True
+                ).start()
+            inflight = self._inflight
+        if document is not None:
+            return document  # stale, while a refresh runs
+        if inflight is not None:
+            inflight.wait(self.first_wait)
+        with self._lock:
+            document = self._document
+        return document if document is not None else self._from_config()
+
+    def _refresh(self, done: threading.Event) -> None:
+        try:
+            document = self._fetch()
+        except Exception:  # a fetch bug must not leave the flight open forever
+            logger.exception("fetching the IdP metadata failed")
+            document = None
         with self._lock:
             if document is not None:
-                self._document, self._fetched_at, self._failed_at = document, now, None
-                return document
-            if not recently_failed:
-                self._failed_at = now
-            stale = self._document
-        return stale if stale is not None else self._from_config()
+                self._document, self._fetched_at, self._failed_at = document, time.monotonic(), None
+            else:
+                self._failed_at = time.monotonic()
+            self._inflight = None
+        done.set()
 
     def _fetch(self) -> dict[str, Any] | None:
         issuer = self.config.issuer

@@ -7,7 +7,9 @@ decides status codes, headers and streaming.
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Literal
@@ -24,6 +26,7 @@ from .protocol import (
     METHOD_NOT_FOUND,
     RESOURCE_NOT_FOUND,
     McpError,
+    echo,
     negotiate_version,
 )
 from .registry import Registry, ToolResult
@@ -74,7 +77,42 @@ def _params(message: dict[str, Any]) -> Params:
         return {}
     if not isinstance(params, dict):
         raise McpError(INVALID_PARAMS, "Invalid params: params must be an object")
+    try:  # JSON's \ud800 escapes decode to lone surrogates, which no tool can encode
+        json.dumps(params, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise McpError(
+            INVALID_PARAMS, "Invalid params: a string holds a lone surrogate (not valid Unicode)"
+        ) from None
     return params
+
+
+class _FailureLog:
+    """Logs a tool's failure with its traceback the first time, then in one line.
+
+    A client can make a tool fail on every call; the log must not grow a traceback per call.
+    Bounded: past ``limit`` distinct (tool, exception type) pairs, every failure is one line.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self._seen: set[tuple[str, str]] = set()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def record(self, tool: str, exc: Exception) -> None:
+        key = (tool, type(exc).__qualname__)
+        with self._lock:
+            first = key not in self._seen and len(self._seen) < self._limit
+            if first:
+                self._seen.add(key)
+        if first:
+            logger.error(
+                "tool %s failed (%s); later failures like it are logged in one line",
+                tool,
+                key[1],
+                exc_info=exc,
+            )
+        else:
+            logger.error("tool %s failed again (%s)", tool, key[1])
 
 
 def _string(params: Params, name: str) -> str:
@@ -128,6 +166,7 @@ class Dispatcher:
     def __init__(self, registry: Registry, pending: PendingRequests | None = None) -> None:
         self.registry = registry
         self.pending = pending or PendingRequests()
+        self._failures = _FailureLog()
         self._methods: dict[str, Callable[[Params, CallContext], dict[str, Any]]] = {
             "initialize": self._initialize,
             "ping": lambda params, ctx: {},
@@ -176,7 +215,7 @@ class Dispatcher:
             params = _params(message)
             handler = self._methods.get(message["method"])
             if handler is None or not self._offered(message["method"]):
-                raise McpError(METHOD_NOT_FOUND, f"Method not found: {message['method']}")
+                raise McpError(METHOD_NOT_FOUND, f"Method not found: {echo(message['method'])}")
             meta = params.get("_meta")
             token = meta.get("progressToken") if isinstance(meta, dict) else None
             ctx = CallContext(
@@ -229,7 +268,7 @@ class Dispatcher:
         arguments = _object(params, "arguments")
         tool = self.registry.tools.get(name)
         if tool is None:
-            raise McpError(INVALID_PARAMS, f"Unknown tool: {name}")
+            raise McpError(INVALID_PARAMS, f"Unknown tool: {echo(name)}")
         missing = [k for k in tool.input_schema.get("required", ()) if k not in arguments]
         try:
             if missing:
@@ -245,8 +284,9 @@ class Dispatcher:
                 return _error_result(exc.message)
             raise
         except Exception as exc:  # a tool failure is a result the model can see, not a crash
-            logger.exception("tool %s failed", name)
-            return _error_result(f"Tool {name} failed: {exc}")
+            # The exception's text stays in the server log: it may hold internals or echo input.
+            self._failures.record(name, exc)
+            return _error_result(f"Tool {name} failed.")
 
     def _read_resource(self, params: Params, ctx: CallContext) -> dict[str, Any]:
         uri = _string(params, "uri")
@@ -255,7 +295,7 @@ class Dispatcher:
             return {"contents": _contents(uri, resource.mime_type, resource.handler(uri, ctx))}
         found = self.registry.find_template(uri)
         if found is None:
-            raise McpError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": uri})
+            raise McpError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": echo(uri)})
         template, variables = found
         value = template.handler(uri, variables, ctx)
         return {"contents": _contents(uri, template.mime_type, value)}
@@ -268,7 +308,7 @@ class Dispatcher:
         name = _string(params, "name")
         prompt = self.registry.prompts.get(name)
         if prompt is None:
-            raise McpError(INVALID_PARAMS, f"Unknown prompt: {name}")
+            raise McpError(INVALID_PARAMS, f"Unknown prompt: {echo(name)}")
         arguments = _object(params, "arguments")
         if not all(isinstance(v, str) for v in arguments.values()):
             raise McpError(INVALID_PARAMS, "Invalid params: prompt arguments must be strings")
@@ -292,7 +332,7 @@ class Dispatcher:
         elif ref_type == "ref/resource":
             key = _string(ref, "uri")
         else:
-            raise McpError(INVALID_PARAMS, f"Invalid params: unknown ref type {ref_type}")
+            raise McpError(INVALID_PARAMS, f"Invalid params: unknown ref type {echo(ref_type)}")
         name = _string(argument, "name")
         value = _string(argument, "value")
         context = _object(_object(params, "context"), "arguments")
@@ -308,7 +348,7 @@ class Dispatcher:
     def _set_level(self, params: Params, ctx: CallContext) -> dict[str, Any]:
         level = _string(params, "level")
         if level not in LOG_LEVELS:
-            raise McpError(INVALID_PARAMS, f"Invalid params: unknown log level {level}")
+            raise McpError(INVALID_PARAMS, f"Invalid params: unknown log level {echo(level)}")
         return {}
 
     # ------------------------------------------------------------------ server → client

@@ -17,6 +17,7 @@ __all__ = [
     "RESOURCE_NOT_FOUND",
     "SUPPORTED_VERSIONS",
     "McpError",
+    "echo",
     "error_response",
     "negotiate_version",
 ]
@@ -28,6 +29,9 @@ LATEST_VERSION = SUPPORTED_VERSIONS[0]
 BATCH_VERSIONS = frozenset({"2025-03-26", "2024-11-05"})
 #: What a request without an MCP-Protocol-Version header is assumed to speak (transport spec).
 DEFAULT_HEADER_VERSION = "2025-03-26"
+
+#: The most characters of a client-supplied string (a method, tool or URI) an error message quotes.
+MAX_ECHO = 64
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -64,6 +68,14 @@ class McpError(Exception):
         if self.data is not None:
             error["data"] = self.data
         return error
+
+
+def echo(value: str) -> str:
+    """``value`` as an error message may quote it: at most :data:`MAX_ECHO` characters.
+
+    A client that sends a 900 KB method name gets a short error, not its 900 KB back.
+    """
+    return value if len(value) <= MAX_ECHO else value[:MAX_ECHO] + "…"
 
 
 def error_response(request_id: Any, error: McpError) -> dict[str, Any]:

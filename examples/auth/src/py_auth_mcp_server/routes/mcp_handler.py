@@ -8,9 +8,10 @@ get 405: no standalone stream is opened and sessions hold no state. ``initialize
 random ``Mcp-Session-Id``; nothing is stored under it (any gunicorn worker serves any request),
 it only scopes the answers to server→client requests to the session that was asked.
 
-Checks, in order: Host/Origin (403), body size (413), authentication (401/403/503 from the SDK,
-which reads the method and tool name from the parsed body), Content-Type (415), Accept (406),
-JSON (-32700), MCP-Protocol-Version (400), message shape. A streamed response when
+Checks, in order: Host/Origin (403, the app-wide screen of ``routes.origin``), body size (413,
+chunked bodies included), authentication (401/403/503 from the SDK, which parses the body for the
+method and tool name only after the token verified), Content-Type (415), Accept (406), JSON
+(-32700), MCP-Protocol-Version (400), message shape. A streamed response when
 ``MAX_STREAMS`` are already running gets 503 with ``Retry-After``.
 """
 
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, request
+from gopher_mcp_python.auth import McpBody
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
@@ -39,10 +41,10 @@ from ..mcp.protocol import (
     PARSE_ERROR,
     SUPPORTED_VERSIONS,
     McpError,
+    echo,
     error_response,
 )
 from ..middleware.oauth_auth import OAuthGuard
-from .origin import OriginPolicy
 
 __all__ = ["MAX_BODY_BYTES", "MAX_STREAMS", "create_mcp_blueprint"]
 
@@ -86,28 +88,22 @@ def _accept_flags(header: str) -> tuple[bool, bool]:
 class McpEndpoint:
     """The ``/mcp`` view functions (one instance per app; no per-request state on it)."""
 
-    def __init__(self, dispatcher: Dispatcher, guard: OAuthGuard, origins: OriginPolicy) -> None:
+    def __init__(self, dispatcher: Dispatcher, guard: OAuthGuard) -> None:
         self.dispatcher = dispatcher
         self.guard = guard
-        self.origins = origins
         self._streams = threading.BoundedSemaphore(MAX_STREAMS)
 
     def post(self) -> Response:
         """Handle one POSTed JSON-RPC message or batch."""
-        refusal = self._screen()
-        if refusal is not None:
-            return refusal
         request.max_content_length = MAX_BODY_BYTES
         try:
             data = request.get_data(cache=True)
         except RequestEntityTooLarge:
+            data = None
+        if data is None or len(data) > MAX_BODY_BYTES:  # a chunked body is cut, not refused
             return _refuse(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
-        try:
-            payload = json.loads(data)
-            parsed = True
-        except (ValueError, RecursionError):
-            payload, parsed = None, False
-        refusal = self.guard.check(payload)  # auth before anything about the body is said
+        body = McpBody(data)  # parsed once, and only after the token verified
+        refusal = self.guard.check(body)  # auth before anything about the body is said
         if refusal is not None:
             return refusal
         if request.mimetype != "application/json":
@@ -115,15 +111,12 @@ class McpEndpoint:
         wants_json, wants_sse = _accept_flags(request.headers.get("Accept", ""))
         if not (wants_json or wants_sse):
             return _refuse(406, "Not Acceptable: accept application/json or text/event-stream")
-        if not parsed:
+        if not body.is_json:
             return _refuse(400, "Parse error: the body is not valid JSON", PARSE_ERROR)
-        return self._dispatch(payload, sse=wants_sse, json_ok=wants_json)
+        return self._dispatch(body.parsed(), sse=wants_sse, json_ok=wants_json)
 
     def not_allowed(self) -> Response:
         """GET/DELETE: no standalone SSE stream, no sessions to end."""
-        refusal = self._screen()
-        if refusal is not None:
-            return refusal
         return _refuse(
             405,
             "Method Not Allowed: this server answers POST only (no standalone stream; "
@@ -132,13 +125,6 @@ class McpEndpoint:
         )
 
     # ------------------------------------------------------------------ helpers
-
-    def _screen(self) -> Response | None:
-        if not self.origins.host_allowed(request.headers.get("Host")):
-            return _refuse(403, "Forbidden: Host header not allowed (DNS rebinding protection)")
-        if not self.origins.origin_allowed(request.headers.get("Origin")):
-            return _refuse(403, "Forbidden: Origin not allowed")
-        return None
 
     def _dispatch(self, payload: object, *, sse: bool, json_ok: bool) -> Response:
         header_version = request.headers.get("MCP-Protocol-Version")
@@ -151,7 +137,7 @@ class McpEndpoint:
             return _refuse(
                 400,
                 f"Bad Request: unsupported MCP-Protocol-Version "
-                f"{header_version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)}",
+                f"{echo(header_version)!r}; supported: {', '.join(SUPPORTED_VERSIONS)}",
             )
         version = header_version or DEFAULT_HEADER_VERSION
         session_id = request.headers.get(SESSION_HEADER)
@@ -275,11 +261,9 @@ def _id_of(message: object) -> str | int | None:
     return None
 
 
-def create_mcp_blueprint(
-    dispatcher: Dispatcher, guard: OAuthGuard, origins: OriginPolicy
-) -> Blueprint:
+def create_mcp_blueprint(dispatcher: Dispatcher, guard: OAuthGuard) -> Blueprint:
     """The blueprint serving ``/mcp``."""
-    endpoint = McpEndpoint(dispatcher, guard, origins)
+    endpoint = McpEndpoint(dispatcher, guard)
     blueprint = Blueprint("mcp", __name__)
     blueprint.add_url_rule("/mcp", "post", endpoint.post, methods=["POST"])
     blueprint.add_url_rule("/mcp", "not_allowed", endpoint.not_allowed, methods=["GET", "DELETE"])

@@ -5,7 +5,10 @@
   own metadata, for clients that look at the resource's origin.
 - ``/oauth/authorize``: a redirect to the IdP's authorization endpoint, query kept.
 - ``/oauth/register``: forwarded to the IdP's registration endpoint when it has one; its 2xx
-  and 4xx answers are relayed, anything else becomes 502.
+  and 4xx answers are relayed, anything else becomes 502. Only ``application/json`` bodies are
+  taken (RFC 7591 §3.1): a cross-site form post (``text/plain``) cannot register a client.
+
+Every endpoint sits behind the app-wide Host/Origin screen (``routes.origin``).
 
 None of them ever returns the server's own client credentials.
 """
@@ -83,6 +86,12 @@ def create_oauth_blueprint(guard: OAuthGuard, idp: IdpMetadata, request_timeout:
 
     @blueprint.post("/oauth/register")
     def register() -> Response:
+        if request.mimetype != "application/json":
+            return _error(
+                415,
+                "invalid_client_metadata",
+                "Client registration takes an application/json body (RFC 7591).",
+            )
         document = idp.get() if guard.enabled else None
         endpoint = document.get("registration_endpoint") if document else None
         if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):

@@ -1,11 +1,19 @@
-"""DNS-rebinding protection: which ``Host`` and ``Origin`` headers the MCP endpoint accepts."""
+"""DNS-rebinding and cross-site protection: which ``Host`` and ``Origin`` headers are accepted.
+
+The screen runs before every endpoint of the app (``install``), the discovery documents and the
+OAuth helper endpoints included: a refused request gets ``403`` with a JSON error, whatever it
+asked for.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 from urllib.parse import urlsplit
 
-__all__ = ["OriginPolicy"]
+from flask import Flask, Response, request
+
+__all__ = ["OriginPolicy", "install"]
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -15,14 +23,26 @@ def _hostname(authority: str) -> str | None:
     """The host name of a ``host[:port]`` authority (IPv6 literals in brackets), lower-cased.
 
     None for anything that is not a bare authority: userinfo (``evil@localhost``, which
-    ``urlsplit`` would quietly drop), a path, query or fragment.
+    ``urlsplit`` would quietly drop), a path, query or fragment, an unbalanced bracket, or a port
+    that is not a number (``127.0.0.1:evil.com``).
     """
     if any(c in authority for c in "@/?#\\"):
         return None
     try:
-        return urlsplit("//" + authority).hostname
+        parts = urlsplit("//" + authority)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0..65535
+        return parts.hostname
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _origin_host(origin: str) -> str | None:
+    """The host name of an ``Origin`` (``scheme://host[:port]``, http(s) only), or None."""
+    scheme, sep, authority = origin.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return None
+    return _hostname(authority)
 
 
 class OriginPolicy:
@@ -53,9 +73,28 @@ class OriginPolicy:
         origin = origin.strip().lower()
         if origin == self.server_origin:
             return True
-        parts = urlsplit(origin)
-        try:
-            name = parts.hostname
-        except ValueError:
-            return False
-        return parts.scheme in ("http", "https") and name in LOOPBACK_NAMES
+        return _origin_host(origin) in LOOPBACK_NAMES
+
+    def refusal(self, host: str | None, origin: str | None) -> str | None:
+        """Why a request with these headers is refused, or None when it is not."""
+        if not self.host_allowed(host):
+            return "Forbidden: Host header not allowed (DNS rebinding protection)"
+        if not self.origin_allowed(origin):
+            return "Forbidden: Origin not allowed"
+        return None
+
+
+def install(app: Flask, policy: OriginPolicy) -> None:
+    """Screen every request of ``app`` with ``policy`` before any view runs."""
+
+    @app.before_request
+    def screen() -> Response | None:
+        reason = policy.refusal(request.headers.get("Host"), request.headers.get("Origin"))
+        if reason is None:
+            return None
+        body: dict[str, object]
+        if request.path == "/mcp":  # MCP clients read JSON-RPC errors
+            body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": reason}}
+        else:
+            body = {"error": "forbidden", "error_description": reason}
+        return Response(json.dumps(body), status=403, mimetype="application/json")
