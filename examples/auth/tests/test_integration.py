@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from py_auth_mcp_server.app import cleanup_app, create_app
 from py_auth_mcp_server.config import ServerConfig, load_config
 from py_auth_mcp_server.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DevIdentityProvider
+from py_auth_mcp_server.routes.mcp_handler import MAX_BODY_BYTES
 
 from .conftest import MCP_HEADERS, LoopbackIdp, Minter, free_port, rpc, tool_call, write_config
 from .test_mcp_handler import build_registry
@@ -356,6 +357,13 @@ def test_gunicorn_with_several_workers(tmp_path: Path, idp: LoopbackIdp, mint: M
             assert (
                 client.post(base + "/mcp", json=rpc("ping"), headers=MCP_HEADERS).status_code == 401
             )
+            # a chunked body over the limit: Werkzeug cuts it at the limit, silently; it used to
+            # be answered as a parse error (400 -32700) instead of 413
+            big = json.dumps(rpc("ping", {"pad": "x" * MAX_BODY_BYTES})).encode()
+            chunked = client.post(
+                base + "/mcp", content=iter([big[:65536], big[65536:]]), headers=headers
+            )
+            assert chunked.status_code == 413, chunked.text
             denied = client.post(
                 base + "/mcp",
                 json=tool_call("get-weather-alerts", {"region": "x"}),

@@ -95,12 +95,14 @@ class McpEndpoint:
 
     def post(self) -> Response:
         """Handle one POSTed JSON-RPC message or batch."""
-        request.max_content_length = MAX_BODY_BYTES
+        # One byte over the limit: Werkzeug cuts a streamed (chunked) body at the limit without
+        # a word, so a body is known to be too large only when that extra byte arrives.
+        request.max_content_length = MAX_BODY_BYTES + 1
         try:
             data = request.get_data(cache=True)
         except RequestEntityTooLarge:
             data = None
-        if data is None or len(data) > MAX_BODY_BYTES:  # a chunked body is cut, not refused
+        if data is None or len(data) > MAX_BODY_BYTES:
             return _refuse(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
         body = McpBody(data)  # parsed once, and only after the token verified
         refusal = self.guard.check(body)  # auth before anything about the body is said

@@ -69,14 +69,18 @@ class FlaskAuth:
         if mcp_request is not _READ_BODY:
             body = mcp_request
         elif config.scope_policy.inspects_body and request.method not in ("GET", "HEAD"):
-            limit = config.max_body_bytes
             current = request.max_content_length
-            request.max_content_length = limit if current is None else min(current, limit)
+            limit = (
+                config.max_body_bytes if current is None else min(current, config.max_body_bytes)
+            )
+            # One byte over: Werkzeug cuts a streamed (chunked) body at the limit without a word,
+            # so a body is known to be too large only when that extra byte arrives.
+            request.max_content_length = limit + 1
             try:
                 data = request.get_data(cache=True)
             except RequestEntityTooLarge:
-                return challenge_response(self.authenticator.challenges.body_too_large(limit))
-            if len(data) > limit:  # a chunked body is cut at the limit rather than refused
+                data = None
+            if data is None or len(data) > limit:
                 return challenge_response(self.authenticator.challenges.body_too_large(limit))
             body = McpBody(data)
         result = self.authenticator.authenticate(authorization_header(request.environ), body)
