@@ -5,9 +5,20 @@ except ``GET``/``HEAD`` of the exact public paths (:class:`~.public.PublicPaths`
 metadata, plus any you add); ``lifespan`` events pass through, and any other scope type is
 refused. A Starlette ``Mount("/mcp", app)`` therefore cannot be reached as ``/mcp/anything``
 without a token. Refusals are answered by the middleware (a refused WebSocket is closed before it
-is accepted, which the server sends as HTTP 403). An accepted request's context is stored in
-``scope["state"]["gopher_auth"]`` (Starlette's ``request.state.gopher_auth``) and is current
-(:func:`~.context.current_auth_context`) inside the application's task.
+is accepted, which the server sends as HTTP 403).
+
+An accepted request's context is stored in ``scope["state"]["gopher_auth"]`` (Starlette's
+``request.state.gopher_auth``: always this request's) and is current
+(:func:`~.context.current_auth_context`) while the application handles the request in its own
+task. With Starlette installed, ``scope["auth"]`` and ``scope["user"]`` are set too
+(:mod:`.starlette`), so ``@requires(...)`` and ``request.user`` work. Code that an application
+runs in *another* task — the official ``mcp`` SDK 1.x runs a session's tools in the task of the
+request that opened the session — must read ``request.state.gopher_auth`` instead
+(:func:`~.mcp_sdk.request_auth_context`).
+
+MCP sessions are bound to their principal (:class:`~.sessions.SessionBinding`): the issuer and
+subject authenticated on the response that handed out an ``Mcp-Session-Id``; a request of another
+principal carrying that session id gets ``404``, a refreshed token of the same principal keeps it.
 
 Validation normally takes microseconds, but a first request (or an unknown key id) may fetch
 the JWKS, which can block for up to ``request_timeout``; with ``offload=True`` (default) the
@@ -16,14 +27,18 @@ native call runs in a worker thread (``anyio.to_thread``) so the event loop neve
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from .authenticator import Authenticator, AuthResult
 from .body import McpBody
 from .challenge import Challenge
-from .context import use_auth_context
+from .context import AuthContext, use_auth_context
+from .metadata import protected_resource_metadata
 from .public import PublicPaths
+from .sessions import SESSION_HEADER, SessionBinding
 
 __all__ = ["STATE_KEY", "ASGIAuthMiddleware"]
 
@@ -38,6 +53,38 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+
+
+def _session_id(headers: list[tuple[str, str]]) -> str | None:
+    return next((v for k, v in headers if k.lower() == SESSION_HEADER), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _starlette_identity() -> Callable[[AuthContext], tuple[Any, Any]] | None:
+    """Starlette's ``(auth, user)`` builder, or None when Starlette is not installed."""
+    try:
+        from .starlette import identity
+    except ImportError:
+        return None
+    return identity
+
+
+def _accept(scope: Scope, context: AuthContext) -> None:
+    """Record ``context`` on the scope: our state key, and Starlette's auth/user when present."""
+    scope.setdefault("state", {})[STATE_KEY] = context
+    identity = _starlette_identity()
+    if identity is not None:
+        scope["auth"], scope["user"] = identity(context)
+
+
+async def _send_metadata(document: bytes, send: Send, *, head: bool) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(document)).encode("ascii")),
+        (b"access-control-allow-origin", b"*"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else document})
 
 
 async def _send(challenge: Challenge, send: Send) -> None:
@@ -57,6 +104,9 @@ class ASGIAuthMiddleware:
         public_paths: exact paths served without a token for ``GET``/``HEAD`` besides the
             metadata documents, e.g. ``("/health",)``.
         offload: run the native validation in a worker thread (see the module docstring).
+        sessions: where sessions are bound to principals (one per middleware by default).
+        serve_metadata: answer ``GET``/``HEAD`` of the RFC 9728 metadata paths here, with the
+            document of the authenticator's config (exact issuer), instead of passing them on.
 
     """
 
@@ -67,11 +117,19 @@ class ASGIAuthMiddleware:
         *,
         public_paths: Iterable[str] = (),
         offload: bool = True,
+        sessions: SessionBinding | None = None,
+        serve_metadata: bool = False,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.public = PublicPaths(authenticator.config, public_paths)
         self.offload = offload
+        self.sessions = sessions if sessions is not None else SessionBinding()
+        self._metadata: tuple[frozenset[str], bytes] | None = None
+        if serve_metadata:
+            document = protected_resource_metadata(authenticator.config)
+            paths = PublicPaths(authenticator.config).paths
+            self._metadata = (paths, json.dumps(document).encode("utf-8"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
@@ -85,7 +143,11 @@ class ASGIAuthMiddleware:
         if kind != "http":
             raise ValueError(f"ASGIAuthMiddleware: refusing an unknown ASGI scope type {kind!r}")
         method = scope.get("method", "")
-        if self.public.allows(method, scope.get("path", "")):
+        path = scope.get("path", "")
+        if self.public.allows(method, path):
+            if self._metadata is not None and path in self._metadata[0]:
+                await _send_metadata(self._metadata[1], send, head=method == "HEAD")
+                return
             await self.app(scope, receive, send)
             return
         config = self.authenticator.config
@@ -99,34 +161,54 @@ class ASGIAuthMiddleware:
                 return
             body = McpBody(data)
             receive = self._replay(data, receive)
-        result = await self._authenticate(_headers(scope), body)
+        headers = _headers(scope)
+        result = await self._authenticate(headers, body, scope.get("path"))
         if isinstance(result, Challenge):
             await _send(result, send)
             return
-        scope.setdefault("state", {})[STATE_KEY] = result
+        session_id = _session_id(headers)
+        if not self.sessions.allows(session_id, result):
+            await _send(self.authenticator.challenges.session_not_found(), send)
+            return
+        _accept(scope, result)
         with use_auth_context(result):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, self._binding(send, result, session_id))
+
+    def _binding(self, send: Send, context: AuthContext, session_id: str | None) -> Send:
+        """A ``send`` that binds a session id handed out in the response to ``context``."""
+        if session_id is not None:
+            return send  # the request already belongs to a session
+
+        async def bind_and_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                for name, value in message.get("headers", ()):
+                    if bytes(name).lower() == SESSION_HEADER.encode():
+                        self.sessions.bind(bytes(value).decode("latin-1"), context)
+            await send(message)
+
+        return bind_and_send
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate a WebSocket handshake from its headers (it has no body)."""
-        result = await self._authenticate(_headers(scope), None)
+        result = await self._authenticate(_headers(scope), None, scope.get("path"))
         if isinstance(result, Challenge):
             message = await receive()  # websocket.connect
             if message.get("type") == "websocket.connect":
                 await send({"type": "websocket.close", "code": 1008, "reason": result.error})
             return
-        scope.setdefault("state", {})[STATE_KEY] = result
+        _accept(scope, result)
         with use_auth_context(result):
             await self.app(scope, receive, send)
 
     async def _authenticate(
-        self, headers: list[tuple[str, str]], body: McpBody | None
+        self, headers: list[tuple[str, str]], body: McpBody | None, path: str | None
     ) -> AuthResult:
+        authenticate = functools.partial(self.authenticator.authenticate, headers, body, path=path)
         if not self.offload:
-            return self.authenticator.authenticate(headers, body)
+            return authenticate()
         import anyio.to_thread
 
-        return await anyio.to_thread.run_sync(self.authenticator.authenticate, headers, body)
+        return await anyio.to_thread.run_sync(authenticate)
 
     @staticmethod
     async def _read_body(receive: Receive, limit: int) -> bytes | None:

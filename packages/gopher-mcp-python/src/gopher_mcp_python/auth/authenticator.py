@@ -109,13 +109,21 @@ class Authenticator:
 
     # -------------------------------------------------------------------- public API
 
-    def required_scopes(self, mcp_request: object = None) -> tuple[str, ...]:
-        """The scopes ``mcp_request`` needs (parsed JSON-RPC, or an :class:`~.body.McpBody`)."""
+    def required_scopes(
+        self, mcp_request: object = None, path: str | None = None
+    ) -> tuple[str, ...]:
+        """The scopes ``mcp_request`` needs at ``path``.
+
+        ``mcp_request`` is parsed JSON-RPC or an :class:`~.body.McpBody`; the policy's path rules
+        apply only when ``path`` is given.
+        """
         if isinstance(mcp_request, McpBody):
             mcp_request = mcp_request.parsed()
-        return self.config.scope_policy.required_scopes(mcp_request)
+        return self.config.scope_policy.required_scopes(mcp_request, path)
 
-    def authenticate(self, headers: Headers, mcp_request: object = None) -> AuthResult:
+    def authenticate(
+        self, headers: Headers, mcp_request: object = None, *, path: str | None = None
+    ) -> AuthResult:
         """Authenticate a request from its headers and (optionally) its JSON-RPC body.
 
         Returns an :class:`AuthContext` when the ``Authorization: Bearer`` token is valid for
@@ -126,17 +134,18 @@ class Authenticator:
         JSON is parsed only after the token verified, so a request without a valid token cannot
         make the server parse a large body) or already parsed JSON. The token is judged first;
         the scopes of what the body asks for are checked second, by the native engine.
+        ``path`` is the request's URL path, for the policy's path rules.
         """
         try:
             token = read_bearer_token(headers)
         except MalformedAuthorization as exc:
             return self.challenges.invalid_request(str(exc))
         if token is None:
-            return self.challenges.token_required(self._scope_hint(mcp_request))
+            return self.challenges.token_required(self._scope_hint(mcp_request, path))
         result, payload = self._validate(token, ())
         if not result.valid or payload is None:
-            return self._refusal(result, self._scope_hint(mcp_request))
-        required = tuple(dict.fromkeys(self.required_scopes(mcp_request)))
+            return self._refusal(result, self._scope_hint(mcp_request, path))
+        required = tuple(dict.fromkeys(self.required_scopes(mcp_request, path)))
         if required:
             # The engine owns the scope rules: ask it again with the request's scopes. The token
             # is in its verified-token cache by now, so this costs well under a microsecond.
@@ -174,11 +183,11 @@ class Authenticator:
 
     # -------------------------------------------------------------------- internals
 
-    def _scope_hint(self, mcp_request: object) -> tuple[str, ...]:
+    def _scope_hint(self, mcp_request: object, path: str | None) -> tuple[str, ...]:
         """The scopes to name in a 401, from a body only when it is cheap to parse."""
         if isinstance(mcp_request, McpBody) and len(mcp_request) > SCOPE_HINT_BYTES:
-            return self.config.scope_policy.default
-        return self.required_scopes(mcp_request)
+            return self.config.scope_policy.required_scopes(None, path)
+        return self.required_scopes(mcp_request, path)
 
     def _validate(
         self, token: str, scopes: tuple[str, ...]

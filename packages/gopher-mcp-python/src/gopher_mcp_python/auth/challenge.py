@@ -8,6 +8,7 @@ escaping, control characters refused) with the MCP / RFC 9728 parameters:
 - 403, missing scope:     ``… scope="<needed>", error="insufficient_scope", …`` (MCP step-up)
 - 400, malformed header:  ``… error="invalid_request", …``
 - 503, no signing keys:   no challenge (the token was not judged), ``Retry-After``
+- 404, foreign session:   another principal's ``Mcp-Session-Id`` (answered as the SDKs do)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class Challenge:
     """An HTTP refusal to send as is.
 
     Attributes:
-        status: the HTTP status code (400, 401, 403, 413, 500 or 503).
+        status: the HTTP status code (400, 401, 403, 404, 413, 500 or 503).
         headers: response headers, ``Content-Type`` and ``Cache-Control`` included.
         body: the JSON body (``error`` + ``error_description``, OAuth style).
         error: the OAuth error code ("" for a plain 401 asking for a token).
@@ -60,6 +61,7 @@ _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
+    404: "Not Found",
     413: "Content Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -152,3 +154,12 @@ class ChallengeFactory:
             "error_description": f"The request body exceeds {limit} bytes.",
         }
         return Challenge(status=413, headers=_BASE_HEADERS, body=body, error="invalid_request")
+
+    @staticmethod
+    def session_not_found() -> Challenge:
+        """404: the ``Mcp-Session-Id`` belongs to another principal (as if it did not exist)."""
+        body = {
+            "error": "invalid_session",
+            "error_description": "Session not found: start a new session (initialize).",
+        }
+        return Challenge(status=404, headers=_BASE_HEADERS, body=body, error="invalid_session")

@@ -19,13 +19,14 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar, cast
 
-from flask import Response, g, request
+from flask import Response, after_this_request, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .authenticator import Authenticator
 from .body import McpBody
 from .challenge import Challenge
 from .context import AuthContext, use_auth_context
+from .sessions import SESSION_HEADER, SessionBinding
 from .wsgi import authorization_header
 
 __all__ = ["FlaskAuth", "challenge_response", "current_flask_auth"]
@@ -50,10 +51,21 @@ def current_flask_auth() -> AuthContext | None:
 
 
 class FlaskAuth:
-    """Authenticates Flask requests; see the module docstring."""
+    """Authenticates Flask requests; see the module docstring.
 
-    def __init__(self, authenticator: Authenticator) -> None:
+    Args:
+        authenticator: the resource server's authenticator.
+        sessions: where MCP sessions are bound to the principal that opened them (one per
+            ``FlaskAuth`` by default; see :mod:`.sessions`): another principal's request carrying
+            a session id this process handed out gets ``404``.
+
+    """
+
+    def __init__(
+        self, authenticator: Authenticator, *, sessions: SessionBinding | None = None
+    ) -> None:
         self.authenticator = authenticator
+        self.sessions = sessions if sessions is not None else SessionBinding()
 
     def check(self, mcp_request: object = _READ_BODY) -> Response | None:
         """Authenticate the current request.
@@ -83,9 +95,24 @@ class FlaskAuth:
             if data is None or len(data) > limit:
                 return challenge_response(self.authenticator.challenges.body_too_large(limit))
             body = McpBody(data)
-        result = self.authenticator.authenticate(authorization_header(request.environ), body)
+        result = self.authenticator.authenticate(
+            authorization_header(request.environ), body, path=request.path
+        )
         if isinstance(result, Challenge):
             return challenge_response(result)
+        session_id = request.headers.get(SESSION_HEADER)
+        if not self.sessions.allows(session_id, result):
+            return challenge_response(self.authenticator.challenges.session_not_found())
+        if session_id is None:
+            context = result
+
+            @after_this_request
+            def bind(response: Response) -> Response:
+                handed_out = response.headers.get(SESSION_HEADER)
+                if handed_out is not None:
+                    self.sessions.bind(handed_out, context)
+                return response
+
         setattr(g, _G_KEY, result)
         return None
 

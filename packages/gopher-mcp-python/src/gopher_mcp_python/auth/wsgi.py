@@ -6,6 +6,10 @@ refusals are answered by the middleware. The auth context of an accepted request
 environ under :data:`ENVIRON_KEY` and is current (:func:`~.context.current_auth_context`) while
 the application is called.
 
+MCP sessions are bound to their principal as in the ASGI middleware
+(:class:`~.sessions.SessionBinding`): another principal's request carrying a session id this
+process handed out gets ``404``.
+
 The body of a request is read (at most ``max_body_bytes``, and never past ``CONTENT_LENGTH`` on a
 server that does not terminate the input, as PEP 3333 asks) and put back for the application;
 the scope policy parses it only once the token verified.
@@ -15,13 +19,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .authenticator import Authenticator
 from .body import McpBody
 from .challenge import Challenge
-from .context import use_auth_context
+from .context import AuthContext, use_auth_context
 from .public import PublicPaths
+from .sessions import SESSION_HEADER, SessionBinding
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["ENVIRON_KEY", "AuthMiddleware", "authorization_header", "environ_headers", "read_body"]
 
 ENVIRON_KEY = "gopher_mcp_python.auth"
+SESSION_ENVIRON = "HTTP_MCP_SESSION_ID"
 
 
 def environ_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
@@ -64,6 +70,7 @@ class AuthMiddleware:
         authenticator: the resource server's authenticator.
         public_paths: exact paths served without a token for ``GET``/``HEAD`` besides the
             metadata documents, e.g. ``("/health",)``.
+        sessions: where sessions are bound to principals (one per middleware by default).
 
     """
 
@@ -73,10 +80,12 @@ class AuthMiddleware:
         authenticator: Authenticator,
         *,
         public_paths: Iterable[str] = (),
+        sessions: SessionBinding | None = None,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.public = PublicPaths(authenticator.config, public_paths)
+        self.sessions = sessions if sessions is not None else SessionBinding()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Handle one WSGI request."""
@@ -91,12 +100,29 @@ class AuthMiddleware:
                 challenge = self.authenticator.challenges.body_too_large(config.max_body_bytes)
                 return _send(challenge, start_response)
             body = McpBody(data)
-        result = self.authenticator.authenticate(authorization_header(environ), body)
+        path = environ.get("PATH_INFO", "")
+        result = self.authenticator.authenticate(authorization_header(environ), body, path=path)
         if isinstance(result, Challenge):
             return _send(result, start_response)
+        session_id = environ.get(SESSION_ENVIRON)
+        if not self.sessions.allows(session_id, result):
+            return _send(self.authenticator.challenges.session_not_found(), start_response)
         environ[ENVIRON_KEY] = result
+        if session_id is None:
+            start_response = self._binding(start_response, result)
         with use_auth_context(result):
             return self.app(environ, start_response)
+
+    def _binding(self, start_response: StartResponse, context: AuthContext) -> StartResponse:
+        """A ``start_response`` that binds a session id handed out in the response."""
+
+        def bind_and_start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:  # noqa: ANN401
+            for name, value in headers:
+                if name.lower() == SESSION_HEADER:
+                    self.sessions.bind(value, context)
+            return start_response(status, headers, *args)
+
+        return bind_and_start
 
 
 def read_body(environ: WSGIEnvironment, limit: int) -> bytes | None:

@@ -47,6 +47,30 @@ def serve(kind: str, env: dict[str, str]) -> Iterator[int]:
     Yields the port. The child sees ``env`` on top of this process's environment.
     """
     port = free_port()
+    with run(_command(kind, port), env, port):
+        yield port
+
+
+@contextmanager
+def run(command: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+    """Run ``command`` (a server that will listen on ``port``) until the block ends."""
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_for(port, process, log, 30.0)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _command(kind: str, port: int) -> list[str]:
     python = sys.executable
     commands = {
         "gunicorn": [
@@ -86,17 +110,4 @@ def serve(kind: str, env: dict[str, str]) -> Iterator[int]:
             str(port),
         ],
     }
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks
-        process = subprocess.Popen(
-            commands[kind], env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_for(port, process, log, 30.0)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    return commands[kind]
