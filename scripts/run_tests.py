@@ -14,7 +14,8 @@ shows everything that is broken:
                install-tested in fresh virtualenvs of Python 3.10–3.13
     fuzz       every cargo-fuzz target of native/fuzz for 60 s (scripts/fuzz_ci.sh; cargo-fuzz is
                installed when a nightly toolchain is there, else the stable counterparts run)
-    tox        tox: lint, type, py310–py313 × {core, example}, e2e (real IdP + conformance suite),
+    tox        tox: lint, type, py310–py313 × {core, example}, fw-{mcp1, mcp2, fastmcp, starlette,
+               fastapi} (each framework under uvicorn with its official client), e2e (real IdP + conformance suite),
                robustness (failure injection, soak, properties), docs (mkdocs build --strict)
 
 It ends with one line `tests: N passed, M failed` counting every test case of every runner, and
@@ -45,6 +46,7 @@ CARGO_FUZZ = "cargo-fuzz@0.13.2"
 TOX_ENVS = (
     ["lint", "type"]
     + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")]
+    + [f"fw-{name}" for name in ("mcp1", "mcp2", "fastmcp", "starlette", "fastapi")]
     + ["e2e", "robustness", "docs"]
 )
 

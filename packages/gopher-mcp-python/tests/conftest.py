@@ -7,6 +7,7 @@ fails with the loader's message — nothing is skipped or mocked.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,10 @@ from gopher_mcp_python import (
 )
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
+
+#: tests/frameworks needs one framework's packages per run: only the tox environments fw-<name>
+#: (which set GOPHER_FRAMEWORK) collect it.
+collect_ignore = [] if os.environ.get("GOPHER_FRAMEWORK") else ["frameworks"]
 
 ISSUER = "https://idp.test.example/realms/mcp"
 AUDIENCE = "https://mcp.test.example/mcp"

@@ -17,9 +17,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from gopher_mcp_python.auth import Authenticator
-from gopher_mcp_python.auth.mcp_sdk import GopherTokenVerifier, TokenVerificationUnavailable
+from gopher_mcp_python.auth import Authenticator, ResourceServerConfig, ScopePolicy
+from gopher_mcp_python.auth.mcp_sdk import (
+    GopherTokenVerifier,
+    TokenVerificationUnavailable,
+    auth_settings,
+    protected_app,
+)
 from jose_mint import SigningKey, mint
+from jwks_server import JwksServer
 
 from .conftest import ISSUER, RESOURCE, claims, make_config
 
@@ -100,3 +106,50 @@ def test_through_the_sdk_bearer_middleware(
             assert response.status_code == 403
 
     anyio.run(scenario)
+
+
+def test_the_verifier_applies_the_policys_default_scopes(
+    jwks_server: JwksServer, rs_key: SigningKey
+) -> None:
+    config = make_config(jwks_server.url, scope_policy=ScopePolicy(default="mcp:admin"))
+    with Authenticator(config) as auth:
+        verifier = GopherTokenVerifier(auth, offload=False)
+        reader = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
+        admin = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:admin"))
+        assert anyio.run(verifier.verify_token, reader) is None
+        assert isinstance(anyio.run(verifier.verify_token, admin), AccessToken)
+
+
+def test_expires_at_carries_the_clock_skew(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    """The SDK refuses expires_at < now with no leeway: a token the engine accepted must pass."""
+    token_claims = claims(ISSUER, RESOURCE, lifetime=-30)  # 30 s past exp, inside the 60 s skew
+    access = anyio.run(
+        GopherTokenVerifier(authenticator, offload=False).verify_token, mint(rs_key, token_claims)
+    )
+    assert isinstance(access, AccessToken)
+    assert access.expires_at == token_claims["exp"] + authenticator.config.clock_skew
+
+
+def test_auth_settings_keep_the_issuer_and_leave_the_audience_to_the_engine(
+    config: ResourceServerConfig,
+) -> None:
+    settings = auth_settings(config)
+    assert settings.validate_token_resource is False
+    assert settings.required_scopes == list(config.scope_policy.default)
+    assert str(settings.resource_server_url) == config.resource
+
+
+def test_protected_app_refuses_a_server_with_auth_already(authenticator: Authenticator) -> None:
+    class Settings:
+        auth = object()
+
+    class Server:
+        settings = Settings()
+        _token_verifier = None
+
+    with pytest.raises(ValueError, match="already has authentication"):
+        protected_app(Server(), authenticator.config, authenticator=authenticator)
+    with pytest.raises(TypeError, match="FastMCP"):
+        protected_app(object(), authenticator.config, authenticator=authenticator)
