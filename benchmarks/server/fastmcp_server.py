@@ -1,7 +1,9 @@
 """The FastMCP peer: get-weather behind FastMCP's own ``JWTVerifier`` (JWKS over loopback).
 
 Run by ``run.py`` as ``uvicorn fastmcp_server:app`` in a venv with the pinned ``fastmcp``;
-settings from the environment: ``BENCH_JWKS_URI``, ``BENCH_ISSUER``, ``BENCH_SERVER_URL``.
+settings from the environment: ``BENCH_JWKS_URI``, ``BENCH_ISSUER``, ``BENCH_SERVER_URL``, and
+``BENCH_VERIFIER=gopher`` to put our ``GopherJWTVerifier`` in the ``JWTVerifier``'s place (the
+same keyword arguments: the one-import switch the docs promise).
 Stateless Streamable HTTP with JSON responses, so ``tools/call`` needs no session.
 """
 
@@ -16,13 +18,18 @@ from py_auth_mcp_server.tools.weather_tools import current_weather
 
 SERVER_URL = os.environ["BENCH_SERVER_URL"]
 
-verifier = JWTVerifier(
-    jwks_uri=os.environ["BENCH_JWKS_URI"],
-    issuer=os.environ["BENCH_ISSUER"],
-    audience=SERVER_URL + "/mcp",
-    algorithm="RS256",
-    base_url=SERVER_URL,
-)
+SETTINGS: dict[str, Any] = {
+    "jwks_uri": os.environ["BENCH_JWKS_URI"],
+    "issuer": os.environ["BENCH_ISSUER"],
+    "audience": SERVER_URL + "/mcp",
+    "base_url": SERVER_URL,
+}
+if os.environ.get("BENCH_VERIFIER") == "gopher":
+    from gopher_mcp_python.auth.fastmcp import GopherJWTVerifier
+
+    verifier: Any = GopherJWTVerifier(**SETTINGS)
+else:
+    verifier = JWTVerifier(**SETTINGS, algorithm="RS256")
 mcp = FastMCP("fastmcp-weather", auth=verifier)
 
 

@@ -14,8 +14,11 @@ first fetch) and runs with the same worker count, one target at a time:
   worker (``--threads``, default 8): still one process per worker, but HTTP keep-alive and a
   thread pool, like the peers' one uvicorn process serving many connections;
 - ``fastmcp``: FastMCP with its ``JWTVerifier`` under uvicorn (``fastmcp_server.py``);
+  ``fastmcp-gopher``: the same server with our ``GopherJWTVerifier`` in its place;
 - ``mcp-sdk``: ``mcp.server.fastmcp.FastMCP`` with a PyJWT ``TokenVerifier`` + ``AuthSettings``
-  under uvicorn (``mcp_sdk_server.py``);
+  under uvicorn (``mcp_sdk_server.py``); ``mcp-sdk-gopher``: the same server with our
+  ``GopherTokenVerifier`` and ``AuthSettings`` in their place (the verifier swap alone, so the
+  two rows compare verifiers);
 - ``flask-pyjwt`` / ``flask-bare``: the issue's reference point, a bare Flask app (not an MCP
   server: no transport checks) under gunicorn sync workers, checking the token with PyJWT or
   not at all (``flask_reference.py``) — the floor of a Flask server on this machine.
@@ -145,14 +148,14 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
             "PYTHONPATH": str(HERE),
         }
 
-    def peer(name: str, python: str, module: str) -> Target:
+    def peer(name: str, python: str, module: str, verifier: str = "own") -> Target:
         port = fresh_port()
         argv = (
             python, str(HERE / "uvicorn_nodelay.py"), f"{module}:app",
             "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
         )  # fmt: skip
-        return Target(name, argv, peer_env(port), True, port)
+        return Target(name, argv, {**peer_env(port), "BENCH_VERIFIER": verifier}, True, port)
 
     def flask_reference(name: str, *, auth: bool) -> Target:
         port = fresh_port()
@@ -171,7 +174,9 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
         example("example-gthread", auth=True, threads=args.threads),
         example("example-gthread-noauth", auth=False, threads=args.threads),
         peer("fastmcp", args.fastmcp_python, "fastmcp_server"),
+        peer("fastmcp-gopher", args.fastmcp_python, "fastmcp_server", "gopher"),
         peer("mcp-sdk", args.sdk_python, "mcp_sdk_server"),
+        peer("mcp-sdk-gopher", args.sdk_python, "mcp_sdk_server", "gopher"),
         flask_reference("flask-pyjwt", auth=True),
         flask_reference("flask-bare", auth=False),
     ]
@@ -400,7 +405,9 @@ def main() -> int:
             "example-gthread",
             "example-gthread-noauth",
             "fastmcp",
+            "fastmcp-gopher",
             "mcp-sdk",
+            "mcp-sdk-gopher",
             "flask-pyjwt",
             "flask-bare",
         ],

@@ -35,7 +35,7 @@ def config() -> ResourceServerConfig:
         jwks_uri=os.environ["GOPHER_TEST_JWKS_URI"],
         scopes_supported=("mcp:read", "mcp:admin"),
         scope_policy=POLICY,
-        client_options={"request_timeout": "2", "allow_insecure_http": "true"},
+        client_options={"request_timeout": "2"},
     )
 
 

@@ -21,8 +21,9 @@ subject authenticated on the response that handed out an ``Mcp-Session-Id``; a r
 principal carrying that session id gets ``404``, a refreshed token of the same principal keeps it.
 
 Validation normally takes microseconds, but a first request (or an unknown key id) may fetch
-the JWKS, which can block for up to ``request_timeout``; with ``offload=True`` (default) the
-native call runs in a worker thread (``anyio.to_thread``) so the event loop never blocks.
+the JWKS, which can block for up to ``request_timeout``; with ``offload=True`` (default) such a
+check runs in a worker thread (``anyio.to_thread``) so the event loop never blocks, while a token
+that verified before is checked inline (:mod:`.offload`).
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from . import offload
 from .authenticator import Authenticator, AuthResult
 from .body import McpBody
 from .challenge import Challenge
 from .context import AuthContext, use_auth_context
+from .credentials import MalformedAuthorization, read_bearer_token
 from .metadata import protected_resource_metadata
 from .public import PublicPaths
 from .sessions import SESSION_HEADER, SessionBinding
@@ -204,11 +207,11 @@ class ASGIAuthMiddleware:
         self, headers: list[tuple[str, str]], body: McpBody | None, path: str | None
     ) -> AuthResult:
         authenticate = functools.partial(self.authenticator.authenticate, headers, body, path=path)
-        if not self.offload:
-            return authenticate()
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(authenticate)
+        try:
+            token = read_bearer_token(headers)
+        except MalformedAuthorization:
+            token = None  # refused without any I/O
+        return await offload.check(self.authenticator, token, authenticate, offload=self.offload)
 
     @staticmethod
     async def _read_body(receive: Receive, limit: int) -> bytes | None:

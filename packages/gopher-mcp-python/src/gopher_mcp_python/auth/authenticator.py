@@ -45,6 +45,9 @@ _INVALID_TOKEN_TEXT: dict[int, str] = {
 }
 _DEFAULT_INVALID_TEXT = "The access token is malformed or invalid."
 _MAX_CACHED_OPTIONS = 256
+#: How many recently verified tokens (their hashes) the authenticator remembers for
+#: :meth:`Authenticator.is_verified_before`.
+_MAX_VERIFIED_NOTES = 4096
 _UNAVAILABLE = frozenset({GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR})
 _SERVER_FAULT = frozenset(
     {
@@ -106,6 +109,7 @@ class Authenticator:
         self._client = client
         self._options: dict[tuple[str, ...], GopherValidationOptions] = {}
         self._options_lock = threading.Lock()
+        self._verified: set[int] = set()
 
     # -------------------------------------------------------------------- public API
 
@@ -194,10 +198,29 @@ class Authenticator:
     ) -> tuple[ValidationResult, TokenPayload | None]:
         options, cached = self._options_for(scopes)
         try:
-            return self._client.validate_and_extract(token, options)
+            result, payload = self._client.validate_and_extract(token, options)
         finally:
             if not cached:
                 options.destroy()
+        if result.valid:
+            self._note_verified(token)
+        return result, payload
+
+    def _note_verified(self, token: str) -> None:
+        verified = self._verified
+        if len(verified) >= _MAX_VERIFIED_NOTES:
+            verified.clear()  # bounded; a forgotten token is merely offloaded once more
+        verified.add(hash(token))
+
+    def is_verified_before(self, token: str) -> bool:
+        """Whether ``token`` verified recently in this process (its check needs no network).
+
+        The engine's verified-token cache answers such a token in microseconds, with no JWKS
+        fetch, so async adapters check it inline instead of paying a worker-thread hop (which
+        costs more CPU than the check). Only a hash of the token is kept, in a bounded set; a
+        collision or a forgotten token changes where the check runs, never its verdict.
+        """
+        return hash(token) in self._verified
 
     def _refusal(self, result: ValidationResult, needed: tuple[str, ...]) -> Challenge:
         """The challenge for a verdict other than success."""

@@ -32,6 +32,7 @@ Both work inside fastmcp's ``MultiAuth`` when named: ``MultiAuth(verifiers={"ent
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from fastmcp.server.auth import AccessToken, RemoteAuthProvider, TokenVerifier
@@ -40,6 +41,7 @@ from pydantic import AnyHttpUrl
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from . import offload
 from .asgi import ASGIAuthMiddleware
 from .authenticator import Authenticator
 from .config import ResourceServerConfig
@@ -137,9 +139,8 @@ class GopherJWTVerifier(TokenVerifier):
 
     async def verify_token(self, token: str) -> AccessToken | None:
         """Verify ``token``; ``None`` when invalid, ``TokenVerificationError`` when unjudged."""
-        import anyio.to_thread
-
-        result = await anyio.to_thread.run_sync(self.authenticator.verify_token, token)
+        verify = functools.partial(self.authenticator.verify_token, token)
+        result = await offload.check(self.authenticator, token, verify, offload=True)
         if isinstance(result, AuthContext):
             return access_token(token, result, self.config, AccessToken)
         if result.status in (500, 503):

@@ -36,11 +36,13 @@ turns into a 500, so use :func:`protected_app` (whose middleware answers 503 fir
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 
+from . import offload
 from .asgi import STATE_KEY, ASGIApp, ASGIAuthMiddleware
 from .authenticator import Authenticator
 from .config import ResourceServerConfig
@@ -69,9 +71,9 @@ class GopherTokenVerifier:
     Args:
         authenticator: the resource server's authenticator (its config gives issuer, audience,
             the default scopes and the clock skew).
-        offload: run the native call in a worker thread (``anyio.to_thread``), so a JWKS fetch
-            on a cold cache never blocks the event loop. Validation itself takes microseconds;
-            set ``False`` when keys are static (``config.jwks``) to save the thread hop.
+        offload: run a check that may fetch the JWKS in a worker thread (``anyio.to_thread``),
+            so a cold cache never blocks the event loop; a token that verified before is
+            checked inline either way (:mod:`.offload`). ``False``: always inline (static keys).
 
     """
 
@@ -82,14 +84,8 @@ class GopherTokenVerifier:
     async def verify_token(self, token: str) -> AccessToken | None:
         """Verify ``token`` (with the policy's default scopes); ``None`` if it is not valid."""
         required = self.authenticator.config.scope_policy.default
-        if self.offload:
-            import anyio.to_thread
-
-            result = await anyio.to_thread.run_sync(
-                self.authenticator.verify_token, token, required
-            )
-        else:
-            result = self.authenticator.verify_token(token, required)
+        verify = functools.partial(self.authenticator.verify_token, token, required)
+        result = await offload.check(self.authenticator, token, verify, offload=self.offload)
         if isinstance(result, AuthContext):
             return access_token(token, result, self.authenticator.config)
         if result.status in (500, 503):
