@@ -10,6 +10,7 @@ starvation the proxy prevents (so the proxy test would fail without the proxy).
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import runpy
 from collections.abc import Iterator
@@ -48,7 +49,11 @@ class Recipe:
 
 
 def _start_recipe(
-    jwks: ControllableJwks, tmp_path: Path, *, gunicorn_args: tuple[str, ...] = DOCUMENTED
+    jwks: ControllableJwks,
+    tmp_path: Path,
+    *,
+    gunicorn_args: tuple[str, ...] = DOCUMENTED,
+    workers: int = 3,
 ) -> Iterator[Recipe]:
     port = free_port()  # nginx's: the public URL, so the audience of the tokens
     public_url = f"http://127.0.0.1:{port}"
@@ -58,6 +63,7 @@ def _start_recipe(
         log_dir=tmp_path / "gunicorn",
         public_url=public_url,
         gunicorn_args=gunicorn_args,
+        workers=workers,
     )
     try:
         upstream = example.base_url.removeprefix("http://")
@@ -164,6 +170,86 @@ def test_nginx_refusals_are_json(recipe: Recipe, signing_key: SigningKey) -> Non
         assert response.json()["error"]["code"] == -32000
     assert str(MAX_BODY_BYTES) in too_big.json()["error"]["message"]
     assert down.headers["Retry-After"] == "5"
+
+
+def test_server_to_client_requests_stream_through_nginx(
+    jwks: ControllableJwks, tmp_path: Path
+) -> None:
+    """A streamed answer carrying a server-to-client request works through the recipe's nginx.
+
+    The conformance fixture ``test_sampling`` sends ``sampling/createMessage`` on its
+    ``text/event-stream`` answer and waits for the client's answer (a second POST) before it
+    finishes: the stream must reach the client while it is still open, and the answer must reach
+    the same process — one gthread worker, as the README says for these fixtures. (nginx 1.22
+    passed this even with ``X-Accel-Buffering`` ignored: it forwards what it has to a client
+    that reads; the header is kept so no buffer ever holds an event back.)
+    """
+    gunicorn_args = (
+        *DOCUMENTED,
+        *("--worker-class", "gthread", "--threads", "8"),
+        *("--env", "PY_AUTH_MCP_CONFORMANCE=1"),
+    )
+    recipe = _start_recipe(jwks, tmp_path, gunicorn_args=gunicorn_args, workers=1)
+    proxied = next(recipe)
+    try:
+        url = f"{proxied.proxy.base_url}/mcp"
+        headers = {"Accept": "application/json, text/event-stream"}
+        with httpx.Client(timeout=ANSWER_BOUND_S) as client, httpx.Client() as answerer:
+            init = client.post(
+                url,
+                headers=headers,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "protocolVersion": "2025-11-25",
+                        "capabilities": {"sampling": {}},
+                        "clientInfo": {"name": "robustness", "version": "1"},
+                    },
+                },
+            )
+            assert init.status_code == 200, init.text
+            headers["Mcp-Session-Id"] = init.headers["Mcp-Session-Id"]
+            headers["MCP-Protocol-Version"] = "2025-11-25"
+            call = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "test_sampling", "arguments": {"prompt": "hi"}},
+            }
+            events: list[dict[str, Any]] = []
+            with client.stream("POST", url, headers=headers, json=call) as stream:
+                assert stream.headers["Content-Type"].startswith("text/event-stream")
+                for line in stream.iter_lines():
+                    if not line.startswith("data: "):
+                        continue
+                    event = json.loads(line.removeprefix("data: "))
+                    events.append(event)
+                    if event.get("method") == "sampling/createMessage":
+                        answer = answerer.post(
+                            url,
+                            headers=headers,
+                            timeout=ANSWER_BOUND_S,
+                            json={
+                                "jsonrpc": "2.0",
+                                "id": event["id"],
+                                "result": {
+                                    "role": "assistant",
+                                    "content": {"type": "text", "text": "streamed"},
+                                    "model": "robustness",
+                                    "stopReason": "endTurn",
+                                },
+                            },
+                        )
+                        assert answer.status_code == 202, answer.text
+                    if event.get("id") == 2:
+                        break
+        assert [e.get("method") for e in events[:1]] == ["sampling/createMessage"], events
+        final = events[-1]["result"]["content"][0]["text"]
+        assert final == "LLM response: streamed", events
+    finally:
+        next(recipe, None)
 
 
 # ------------------------------------------------------------------- idle and slow clients
