@@ -38,9 +38,15 @@ def example_factory(jwks: ControllableJwks, tmp_path: Path) -> Iterator[StartExa
     """``example_factory(workers=3, cache_duration=…)`` → the example under gunicorn."""
     started: list[GunicornExample] = []
 
-    def start(**kwargs: int) -> GunicornExample:
+    def start(*, workers: int = 3, cache_duration: int = 3600) -> GunicornExample:
         log_dir = tmp_path / f"gunicorn-{len(started)}"
-        example = start_example(jwks_uri=jwks.url, issuer=ISSUER, log_dir=log_dir, **kwargs)
+        example = start_example(
+            jwks_uri=jwks.url,
+            issuer=ISSUER,
+            log_dir=log_dir,
+            workers=workers,
+            cache_duration=cache_duration,
+        )
         started.append(example)
         return example
 

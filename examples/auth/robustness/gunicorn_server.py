@@ -9,6 +9,7 @@ by gunicorn under a new PID), their resident memory, and the log lines that betr
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,13 +63,24 @@ class GunicornExample:
         return text.count("Booting worker")
 
 
-def write_config(path: Path, *, port: int, jwks_uri: str, issuer: str, cache_duration: int) -> None:
-    """The server.config of a robustness run: request_timeout=1, a short JWKS cache."""
+def write_config(
+    path: Path,
+    *,
+    port: int,
+    jwks_uri: str,
+    issuer: str,
+    cache_duration: int,
+    server_url: str | None = None,
+) -> None:
+    """The server.config of a robustness run: request_timeout=1, a short JWKS cache.
+
+    ``server_url`` is the public URL (a proxy's); by default gunicorn's own address.
+    """
     lines = [
         "# written by examples/auth/robustness for one test",
         "host=127.0.0.1",
         f"port={port}",
-        f"server_url=http://127.0.0.1:{port}",
+        f"server_url={server_url or f'http://127.0.0.1:{port}'}",
         f"issuer={issuer}",
         f"jwks_uri={jwks_uri}",
         "allowed_scopes=mcp:read mcp:admin",
@@ -87,25 +99,34 @@ def start_example(
     workers: int = 3,
     cache_duration: int = 3600,
     worker_timeout: int = 20,
+    public_url: str | None = None,
+    gunicorn_args: Sequence[str] = (),
 ) -> GunicornExample:
     """Start ``workers`` sync workers on a free loopback port; return once /health answers.
 
     ``worker_timeout`` is gunicorn's ``--timeout``: a worker silent for longer is killed and
-    replaced, which the tests detect as a hung worker.
+    replaced, which the tests detect as a hung worker. ``public_url`` is the example's
+    ``server_url`` when a proxy faces the clients; ``gunicorn_args`` go before the app (e.g.
+    ``-c deploy/gunicorn.conf.py``; the command line's ``--bind``/``--workers`` still win).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_dir.mkdir(parents=True, exist_ok=True)
     config_path = log_dir / "server.config"
     write_config(
-        config_path, port=port, jwks_uri=jwks_uri, issuer=issuer, cache_duration=cache_duration
+        config_path,
+        port=port,
+        jwks_uri=jwks_uri,
+        issuer=issuer,
+        cache_duration=cache_duration,
+        server_url=public_url,
     )
     process = start_gunicorn(
         config_path,
         port=port,
         log_dir=log_dir,
         workers=workers,
-        extra_args=("--timeout", str(worker_timeout)),
+        extra_args=(*gunicorn_args, "--timeout", str(worker_timeout)),
     )
     example = GunicornExample(process, base_url, workers)
     deadline = time.monotonic() + 30

@@ -68,6 +68,27 @@ class TokenKit:
             claims, key.private, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"}
         )
 
+    def mint_of_length(self, key: SigningKey, length: int) -> str:
+        """A valid token of ``length`` characters, or 1-2 fewer, padded with a ``pad`` claim.
+
+        (base64url cannot make every length.) Big tokens are real: an IdP that puts groups or
+        roles into its access tokens sends 10+ KB.
+        """
+        pad = max(0, (length - len(self.mint(key))) * 3 // 4)
+        token = self.mint(key, pad="p" * pad)
+        for _ in range(64):  # the estimate is off by a few characters at most
+            if len(token) > length and pad > 0:
+                pad -= 1
+                token = self.mint(key, pad="p" * pad)
+                continue
+            longer = self.mint(key, pad="p" * (pad + 1))
+            if len(longer) > length:
+                break
+            pad, token = pad + 1, longer
+        if not length - 2 <= len(token) <= length:
+            raise ValueError(f"no token of {length} characters (got {len(token)})")
+        return token
+
 
 @dataclass(frozen=True)
 class TokenClass:
