@@ -44,7 +44,7 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 TOX_REQUIREMENT = "tox==4.67.15"
 CARGO_FUZZ = "cargo-fuzz@0.13.2"
 TOX_ENVS = (
-    ["lint", "type"]
+    ["lint", "type", "type-sdk"]
     + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")]
     + [f"fw-{name}" for name in ("mcp1", "mcp2", "fastmcp", "starlette", "fastapi")]
     + ["e2e", "robustness", "docs"]
