@@ -153,12 +153,7 @@ class Authenticator:
         if required:
             # The engine owns the scope rules: ask it again with the request's scopes. The token
             # is in its verified-token cache by now, so this costs well under a microsecond.
-            options, cached = self._options_for(required)
-            try:
-                result = self._client.validate_token(token, options)
-            finally:
-                if not cached:
-                    options.destroy()
+            result, _ = self._validate(token, required, extract=False)
             if not result.valid:
                 return self._refusal(result, required)
         return _context_from(payload)
@@ -194,11 +189,15 @@ class Authenticator:
         return self.required_scopes(mcp_request, path)
 
     def _validate(
-        self, token: str, scopes: tuple[str, ...]
+        self, token: str, scopes: tuple[str, ...], *, extract: bool = True
     ) -> tuple[ValidationResult, TokenPayload | None]:
+        """The engine's verdict on ``token`` with ``scopes`` (and its claims, if ``extract``)."""
         options, cached = self._options_for(scopes)
         try:
-            result, payload = self._client.validate_and_extract(token, options)
+            if extract:
+                result, payload = self._client.validate_and_extract(token, options)
+            else:
+                result, payload = self._client.validate_token(token, options), None
         finally:
             if not cached:
                 options.destroy()
