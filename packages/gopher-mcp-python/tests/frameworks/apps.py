@@ -24,7 +24,9 @@ from gopher_mcp_python.auth import (
     current_auth_context,
 )
 
-POLICY = ScopePolicy(tools={"admin-op": "mcp:admin"}, paths={"/api/admin": "mcp:admin"})
+POLICY = ScopePolicy(
+    default="mcp:read", tools={"admin-op": "mcp:admin"}, paths={"/api/admin": "mcp:admin"}
+)
 
 
 def config() -> ResourceServerConfig:
