@@ -90,7 +90,7 @@ def test_dev_idp_walkthrough(dev_stack: tuple[LiveServer, DevIdentityProvider]) 
     assert alerts.status_code == 403
     assert alerts.headers["www-authenticate"] == (
         f'Bearer resource_metadata="{server.url}/.well-known/oauth-protected-resource/mcp", '
-        'scope="mcp:admin", error="insufficient_scope", '
+        'scope="mcp:read mcp:admin", error="insufficient_scope", '
         'error_description="This request needs the scope(s): mcp:admin"'
     )
     admin = get_token(idp, "mcp:read mcp:admin")
@@ -408,6 +408,6 @@ def test_readme_walkthrough_works_as_printed() -> None:
     assert "HTTP/1.1 403 FORBIDDEN" in out
     assert (
         f'WWW-Authenticate: Bearer resource_metadata="http://127.0.0.1:{port}/.well-known/'
-        'oauth-protected-resource/mcp", scope="mcp:admin", error="insufficient_scope"'
+        'oauth-protected-resource/mcp", scope="mcp:read mcp:admin", error="insufficient_scope"'
     ) in out
     assert out.count('"structuredContent":{"region":"Paris","alerts"') == 1

@@ -141,7 +141,7 @@ class Authenticator:
         code = result.error_code
         logger.info("bearer token refused: %s (%d)", result.error_message, code)
         if code == GopherAuthError.INSUFFICIENT_SCOPE:
-            return self.challenges.insufficient_scope(needed)
+            return self.challenges.insufficient_scope(needed, self._granted_scopes(token))
         if code in _UNAVAILABLE:
             logger.warning("no JWKS signing keys available: %s", result.error_message)
             return self.challenges.keys_unavailable()
@@ -166,6 +166,18 @@ class Authenticator:
         self.close()
 
     # -------------------------------------------------------------------- internals
+
+    def _granted_scopes(self, token: str) -> tuple[str, ...]:
+        """The scopes of a token refused for a missing scope, from a verified second pass."""
+        options, cached = self._options_for(())
+        try:
+            result, payload = self._client.validate_and_extract(token, options)
+        finally:
+            if not cached:
+                options.destroy()
+        if not result.valid or payload is None:
+            return ()
+        return _context_from(payload).scopes
 
     def _new_options(self, scopes: tuple[str, ...]) -> GopherValidationOptions:
         return (
