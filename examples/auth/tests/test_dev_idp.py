@@ -130,6 +130,24 @@ def test_metadata_advertises_the_interactive_flow(idp: DevIdentityProvider) -> N
         assert "none" in document["token_endpoint_auth_methods_supported"]
 
 
+def test_json_endpoints_are_readable_by_browser_clients(idp: DevIdentityProvider) -> None:
+    preflight = httpx.request(
+        "OPTIONS",
+        idp.token_url,
+        headers={"Origin": "http://localhost:6274", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "Content-Type" in preflight.headers["access-control-allow-headers"]
+    metadata = httpx.get(idp.issuer + "/.well-known/oauth-authorization-server")
+    assert metadata.headers["access-control-allow-origin"] == "*"
+    # The consent page is not shared with other origins.
+    _, challenge = pkce()
+    client = register(idp)
+    page = Person(idp).open(client["client_id"], challenge)
+    assert "access-control-allow-origin" not in page.headers
+
+
 def test_public_client_code_flow_then_refresh_rotation(idp: DevIdentityProvider) -> None:
     client = register(idp)
     assert "client_secret" not in client
@@ -212,6 +230,20 @@ def test_confidential_client_must_authenticate(idp: DevIdentityProvider) -> None
         },
     )
     assert good.status_code == 200, good.text
+    verifier3, challenge3 = pkce()
+    code3 = Person(idp).approve(client["client_id"], challenge3)["code"]
+    mixed = httpx.post(
+        idp.token_url,
+        auth=(client["client_id"], client["client_secret"]),
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "someone-else",
+            "code": code3,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier3,
+        },
+    )
+    assert (mixed.status_code, mixed.json()["error"]) == (401, "invalid_client")
 
 
 def test_wrong_pkce_verifier_burns_the_code(idp: DevIdentityProvider) -> None:

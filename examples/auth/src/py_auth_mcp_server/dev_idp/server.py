@@ -41,11 +41,23 @@ class _RefusalError(Exception):
         self.status, self.error, self.description = status, error, description
 
 
+#: Browser-based clients (MCP Inspector) call the JSON endpoints from their own origin. They
+#: carry no cookies and no ambient authority, so any origin may read them (the HTML consent
+#: pages are never shared this way).
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version"),
+    ("Access-Control-Max-Age", "600"),
+)
+
+
 def _json(status: int, payload: dict[str, Any]) -> Response:
     headers = (
         ("Content-Type", "application/json"),
         ("Cache-Control", "no-store"),
         ("Pragma", "no-cache"),
+        *CORS_HEADERS,
     )
     return status, headers, json.dumps(payload).encode("utf-8")
 
@@ -435,6 +447,13 @@ class DevIdentityProvider:
                 else:
                     self._send(_json(404, {"error": "not_found"}))
 
+            def do_OPTIONS(self) -> None:
+                path = self.path.partition("?")[0]
+                if path in ("/token", "/register", "/jwks") or path.startswith("/.well-known/"):
+                    self._send((204, CORS_HEADERS, b""))
+                else:
+                    self._send(_json(404, {"error": "not_found"}))
+
             def _body(self) -> bytes | None:
                 try:
                     length = int(self.headers.get("Content-Length") or 0)
@@ -485,6 +504,9 @@ def _client_credentials(
         basic_id, sep, basic_secret = decoded.partition(":")
         if not sep:
             raise ClientError("invalid_client", "malformed Basic credentials")
+        form_ids = form.get("client_id", [])
+        if form_ids and form_ids != [unquote(basic_id)]:
+            raise ClientError("invalid_client", "client_id differs from the Basic credentials")
         return unquote(basic_id), unquote(basic_secret)
     try:
         client_id = _single(form, "client_id") or ""
