@@ -15,6 +15,7 @@ shows everything that is broken:
     fuzz       every cargo-fuzz target of native/fuzz for 60 s (scripts/fuzz_ci.sh; cargo-fuzz is
                installed when a nightly toolchain is there, else the stable counterparts run)
     tox        tox: lint, type, py310–py313 × {core, example}, e2e (real IdP + conformance suite),
+               browser (headless Chromium at the dev IdP's consent page; apt-get installs it),
                robustness (failure injection, soak, properties), docs (mkdocs build --strict)
 
 It ends with one line `tests: N passed, M failed` counting every test case of every runner, and
@@ -45,7 +46,7 @@ CARGO_FUZZ = "cargo-fuzz@0.13.2"
 TOX_ENVS = (
     ["lint", "type"]
     + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")]
-    + ["e2e", "robustness", "docs"]
+    + ["e2e", "browser", "robustness", "docs"]
 )
 
 
