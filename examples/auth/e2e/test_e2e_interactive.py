@@ -17,23 +17,19 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import httpx
 import pytest
 from mcp import ClientSession
-from mcp.client.auth import OAuthClientProvider
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from mcp.types import CallToolResult, ListToolsResult
-from pydantic import AnyUrl
 
+from interactive_client import AuthMethod, Exchange, MemoryTokenStorage, run_code_flow
 from managed_process import ManagedProcess, free_port, start, stop_and_verify, wait_for_http
 
 T = TypeVar("T")
-AuthMethod = Literal["none", "client_secret_basic"] | None
 EXAMPLE_DIR = Path(__file__).resolve().parents[1]
 CALLBACK = "http://127.0.0.1:{port}/callback"
 
@@ -85,26 +81,6 @@ def short_lived_demo(log_dir: Path) -> Iterator[Demo]:
     stop_and_verify(server.process)
 
 
-class MemoryTokenStorage:
-    """The client's token and registration storage, in memory."""
-
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client_info: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client_info
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client_info = client_info
-
-
 @dataclass
 class Person:
     """Plays the person at the browser for the client's redirect and callback handlers."""
@@ -141,27 +117,6 @@ class Person:
         return callback
 
 
-class Exchange:
-    """Every response the client's HTTP stack completed, in order."""
-
-    def __init__(self) -> None:
-        self.log: list[httpx.Response] = []
-
-    async def __call__(self, response: httpx.Response) -> None:
-        await response.aread()
-        self.log.append(response)
-
-    def forms_to(self, url: str) -> list[dict[str, list[str]]]:
-        return [
-            parse_qs(r.request.content.decode())
-            for r in self.log
-            if r.request.method == "POST" and str(r.request.url) == url
-        ]
-
-    def statuses(self, url: str) -> list[int]:
-        return [r.status_code for r in self.log if str(r.request.url) == url]
-
-
 def run_client(
     demo: Demo,
     body: Callable[[ClientSession], Awaitable[T]],
@@ -169,38 +124,18 @@ def run_client(
     auth_method: AuthMethod,
     storage: MemoryTokenStorage | None = None,
 ) -> tuple[T, Person, Exchange, MemoryTokenStorage]:
-    redirect_uri = CALLBACK.format(port=free_port())
-    person = Person(redirect_uri)
-    exchange = Exchange()
+    person = Person(CALLBACK.format(port=free_port()))
     storage = storage or MemoryTokenStorage()
-    metadata = OAuthClientMetadata(
-        client_name="e2e interactive client",
-        redirect_uris=[AnyUrl(redirect_uri)],
-        grant_types=["authorization_code", "refresh_token"],
-        response_types=["code"],
-        token_endpoint_auth_method=auth_method,
-    )
-    provider = OAuthClientProvider(
-        server_url=demo.mcp_url,
-        client_metadata=metadata,
-        storage=storage,
+    result, exchange = run_code_flow(
+        demo.mcp_url,
+        body,
+        redirect_uri=person.redirect_uri,
         redirect_handler=person.open_browser,
         callback_handler=person.wait_for_callback,
+        auth_method=auth_method,
+        storage=storage,
     )
-
-    async def main() -> T:
-        http_client = httpx.AsyncClient(
-            auth=provider, timeout=httpx.Timeout(30.0), event_hooks={"response": [exchange]}
-        )
-        async with (
-            http_client,
-            streamable_http_client(demo.mcp_url, http_client=http_client) as (read, write, _),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            return await body(session)
-
-    return anyio.run(main), person, exchange, storage
+    return result, person, exchange, storage
 
 
 def _scopes_on(page: str) -> set[str]:
