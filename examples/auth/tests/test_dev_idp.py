@@ -8,7 +8,9 @@ import hashlib
 import json
 import re
 import secrets
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -450,6 +452,26 @@ def test_registered_clients_are_bounded(
     register(idp)
     full = httpx.post(idp.registration_url, json={"redirect_uris": [REDIRECT]})
     assert (full.status_code, full.json()["error"]) == (503, "temporarily_unavailable")
+
+
+def test_connections_are_bounded(idp: DevIdentityProvider) -> None:
+    idp._server.max_connections = 2
+    host, port = "127.0.0.1", int(idp.issuer.rsplit(":", 1)[1])
+    idle = [socket.create_connection((host, port)) for _ in range(2)]
+    try:
+        # Both slots are held by silent connections: the next one is told to come back.
+        refused = httpx.get(idp.jwks_uri)
+        assert refused.status_code == 503
+        assert refused.json()["error"] == "temporarily_unavailable"
+    finally:
+        for sock in idle:
+            sock.close()
+    for _ in range(200):  # the freed slots come back once their threads notice the close
+        if httpx.get(idp.jwks_uri).status_code == 200:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("slots were not released")
 
 
 def test_client_credentials_walkthrough_still_works(idp: DevIdentityProvider) -> None:

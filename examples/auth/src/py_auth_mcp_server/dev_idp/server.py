@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import threading
@@ -32,7 +33,48 @@ MAX_PARAM_LENGTH = 2048
 #: The person who "signs in" at the consent page: the dev IdP has no accounts.
 DEV_USER = "dev-user"
 
+MAX_CONNECTIONS = 64
+#: Seconds a connection may stay silent before it is dropped (no slot held by an idle socket).
+SOCKET_TIMEOUT = 10.0
+
 Response = tuple[int, tuple[tuple[str, str], ...], bytes]
+
+_BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\n\r\n"
+    b'{"error":"temporarily_unavailable","error_description":"too many connections"}'
+)
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A threading server with at most ``max_connections`` connections served at once."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.max_connections = MAX_CONNECTIONS
+        self._active = 0
+        self._active_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:  # noqa: ANN401
+        with self._active_lock:
+            busy = self._active >= self.max_connections
+            if not busy:
+                self._active += 1
+        if busy:
+            with contextlib.suppress(OSError):
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:  # noqa: ANN401
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active -= 1
 
 
 class _RefusalError(Exception):
@@ -109,8 +151,7 @@ class DevIdentityProvider:
         #: how many tokens each grant type issued (tests watch refreshes happen)
         self.issued: dict[str, int] = {}
         self._issued_lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _BoundedServer((host, port), self._handler_class())
         bound_port = self._server.server_address[1]
         self.issuer = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
         self._thread: threading.Thread | None = None
@@ -423,6 +464,7 @@ class DevIdentityProvider:
         class Handler(BaseHTTPRequestHandler):
             server_version = "gopher-dev-idp"
             protocol_version = "HTTP/1.0"
+            timeout = SOCKET_TIMEOUT
 
             def _send(self, response: Response) -> None:
                 status, headers, body = response
