@@ -425,9 +425,24 @@ def test_consent_page_escapes_everything_and_runs_no_script(idp: DevIdentityProv
     assert query_of(approved.headers["location"])["state"] == '"><script>x</script>'
 
 
+def test_native_app_private_use_scheme(idp: DevIdentityProvider) -> None:
+    app_redirect = "cursor://anysphere.cursor-retrieval/oauth/callback"
+    client = register(idp, redirect_uris=[app_redirect])
+    _, challenge = pkce()
+    person = Person(idp)
+    page = person.open(client["client_id"], challenge, redirect_uri=app_redirect)
+    assert page.status_code == 200
+    assert "cursor://anysphere.cursor-retrieval" in page.text
+    approved = person.decide("approve")
+    assert approved.headers["location"].startswith(app_redirect + "?code=")
+
+
 @pytest.mark.parametrize(
     "metadata",
     [
+        {"redirect_uris": ["javascript:alert(1)//"]},
+        {"redirect_uris": ["data:text/html,hi"]},
+        {"redirect_uris": ["file:///etc/passwd"]},
         {"redirect_uris": ["http://app.example/cb"]},  # plain http off loopback
         {"redirect_uris": ["https://app.example/cb#frag"]},
         {"redirect_uris": []},

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import secrets
 import threading
 import time
@@ -46,6 +47,30 @@ METADATA_FETCH_SECONDS = 5.0
 METADATA_CACHE_SECONDS = 300.0
 MAX_CACHED_METADATA = 100
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+_PRIVATE_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{1,63}")
+#: Schemes that are no app's own: a browser would run, read or fetch them.
+_NOT_PRIVATE_SCHEMES = frozenset(
+    {
+        "http",
+        "https",
+        "javascript",
+        "data",
+        "file",
+        "blob",
+        "about",
+        "vbscript",
+        "ftp",
+        "ws",
+        "wss",
+        "chrome",
+        "view-source",
+        "filesystem",
+        "mailto",
+        "tel",
+        "sms",
+        "intent",
+    }
+)
 CODE_GRANTS = frozenset({"authorization_code", "refresh_token"})
 
 
@@ -117,9 +142,12 @@ def _check_redirect_uri(uri: object) -> str:
         return uri
     if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
         return uri
+    if _PRIVATE_SCHEME.fullmatch(parts.scheme) and parts.scheme not in _NOT_PRIVATE_SCHEMES:
+        return uri  # a native app's private-use scheme (RFC 8252 §7.1), e.g. cursor://…
     raise ClientError(
         "invalid_redirect_uri",
-        "redirect URIs must be https, or http on a loopback host (RFC 8252 §7.3)",
+        "redirect URIs must be https, http on a loopback host (RFC 8252 §7.3) or an app's "
+        "private-use scheme (RFC 8252 §7.1)",
     )
 
 

@@ -50,7 +50,8 @@ def _page(title: str, body: str) -> str:
 
 def consent_page(request: AuthorizationRequest, request_id: str, subject: str) -> str:
     """The page asking the person to approve or deny ``request``."""
-    host = urlsplit(request.redirect_uri).netloc
+    target = urlsplit(request.redirect_uri)
+    host = f"{target.scheme}://{target.netloc}"
     scopes = (
         "".join(f"<li><code>{escape(s)}</code></li>" for s in request.scopes)
         or "<li>no particular scope</li>"
