@@ -127,6 +127,27 @@ def test_dev_idp_refusals(dev_stack: tuple[LiveServer, DevIdentityProvider]) -> 
     assert (grant.status_code, grant.json()["error"]) == (400, "unsupported_grant_type")
 
 
+def test_oauth_helper_endpoints_reach_the_dev_idp(
+    dev_stack: tuple[LiveServer, DevIdentityProvider],
+) -> None:
+    server, idp = dev_stack
+    registered = httpx.post(
+        server.url + "/oauth/register",
+        json={"redirect_uris": ["http://127.0.0.1:4999/cb"], "token_endpoint_auth_method": "none"},
+    )
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+    assert "client_secret" not in registered.json()
+    query = f"response_type=code&client_id={client_id}&state=s"
+    redirect = httpx.get(server.url + "/oauth/authorize?" + query)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == f"{idp.authorize_url}?{query}"
+    # The resource's own copy of the IdP metadata advertises the interactive flow.
+    metadata = httpx.get(server.url + "/.well-known/oauth-authorization-server").json()
+    assert metadata["registration_endpoint"] == idp.registration_url
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])  # noqa: S104
 def test_dev_idp_refuses_non_loopback(host: str) -> None:
     with pytest.raises(ValueError, match="only listens on loopback"):
