@@ -293,6 +293,22 @@ def test_reused_code_is_refused_and_revokes_its_tokens(idp: DevIdentityProvider)
     assert (refresh.status_code, refresh.json()["error"]) == (400, "invalid_grant")
 
 
+def test_codes_and_consent_requests_expire(idp: DevIdentityProvider) -> None:
+    client = register(idp)
+    verifier, challenge = pkce()
+    code = Person(idp).approve(client["client_id"], challenge)["code"]
+    idp.grants._codes.ttl = 0.0  # as if the code's 60 s had passed
+    late = exchange(
+        idp, code=code, redirect_uri=REDIRECT, client_id=client["client_id"], code_verifier=verifier
+    )
+    assert (late.status_code, late.json()["error"]) == (400, "invalid_grant")
+    assert "expired" in late.json()["error_description"]
+    person = Person(idp)
+    assert person.open(client["client_id"], challenge).status_code == 200
+    idp.grants._pending.ttl = 0.0  # the person took longer than 10 minutes to decide
+    assert person.decide("approve").status_code == 400
+
+
 def test_code_is_bound_to_client_and_redirect_uri(idp: DevIdentityProvider) -> None:
     client, other = register(idp), register(idp)
     verifier, challenge = pkce()
