@@ -4,24 +4,31 @@ The same flow as `test_e2e_interactive.py`, with `oidc-provider` (`idp.mjs`) as 
 server and the example under gunicorn: the client registers dynamically, the test submits
 oidc-provider's development login and consent forms as a person would, the client exchanges the
 code (PKCE, RFC 8707 resource) and calls tools; the 403 of `get-weather-alerts` sends it back for
-`mcp:admin` (the IdP remembers the person: consent only) and the call succeeds.
+`mcp:admin` (the IdP remembers the person: consent only) and the call succeeds. A second IdP
+with 10 s access tokens shows the client refreshing while its session goes on.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
+import pytest
 from mcp import ClientSession
 from mcp.types import CallToolResult, ListToolsResult
 
-from authorization_server import AuthorizationServer
-from example_server import ExampleServer
+from authorization_server import AuthorizationServer, start_authorization_server
+from example_server import ExampleServer, start_example_server
 from interactive_client import MemoryTokenStorage, run_code_flow
-from managed_process import free_port
+from managed_process import free_port, stop_and_verify
+from node_toolchain import NodeToolchain
+
+SHORT_TTL_S = 10  # idp.mjs's shortest access-token lifetime
 
 MAX_STEPS = 12
 
@@ -115,3 +122,60 @@ def test_interactive_client_against_oidc_provider(
     assert all(f["resource"] == [example_server.mcp_url] for f in token_forms)
     assert storage.tokens is not None
     assert storage.tokens.refresh_token
+
+
+@pytest.fixture(scope="module")
+def short_ttl_stack(
+    node_toolchain: NodeToolchain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ExampleServer, AuthorizationServer]]:
+    log_dir = tmp_path_factory.mktemp("short-ttl")
+    port = free_port()
+    idp = start_authorization_server(
+        node_toolchain,
+        default_resource=f"http://127.0.0.1:{port}/mcp",
+        log_dir=log_dir,
+        token_ttl=SHORT_TTL_S,
+    )
+    try:
+        example = start_example_server(idp, port=port, log_dir=log_dir, workers=2)
+    except BaseException:
+        stop_and_verify(idp.process)
+        raise
+    yield example, idp
+    stop_and_verify(example.process)
+    stop_and_verify(idp.process)
+
+
+def test_oidc_provider_tokens_are_refreshed_and_the_session_goes_on(
+    short_ttl_stack: tuple[ExampleServer, AuthorizationServer],
+) -> None:
+    example, idp = short_ttl_stack
+    person = OidcPerson(f"http://127.0.0.1:{free_port()}/callback")
+    storage = MemoryTokenStorage()
+    tokens_seen: list[str] = []
+
+    async def body(session: ClientSession) -> list[bool]:
+        errors = []
+        for city in ("Quito", "Cusco"):
+            result = await session.call_tool("get-weather", {"city": city})
+            errors.append(result.isError)
+            tokens_seen.append(storage.tokens.access_token if storage.tokens else "")
+            await anyio.sleep(SHORT_TTL_S + 1)  # past the access token's lifetime
+        return errors
+
+    errors, exchange = run_code_flow(
+        example.mcp_url,
+        body,
+        redirect_uri=person.redirect_uri,
+        redirect_handler=person.open_browser,
+        callback_handler=person.wait_for_callback,
+        auth_method="none",
+        storage=storage,
+    )
+    assert errors == [False, False]
+    assert person.prompts == ["login", "consent"]  # refreshing needs no person
+    grants = [f["grant_type"][0] for f in exchange.forms_to(idp.token_endpoint)]
+    assert grants[0] == "authorization_code"
+    assert "refresh_token" in grants[1:], grants
+    assert exchange.statuses(idp.token_endpoint) == [200] * len(grants)
+    assert len(set(tokens_seen)) == 2  # the second call went with the refreshed token
