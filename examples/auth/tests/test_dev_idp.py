@@ -527,6 +527,9 @@ class DocumentServer:
 
     def __init__(self) -> None:
         self.documents: dict[str, tuple[int, bytes, str]] = {}
+        self.trickle: set[str] = set()
+        self.sent: dict[str, int] = {}
+        self.stop = threading.Event()
         served = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -538,6 +541,17 @@ class DocumentServer:
                     self.send_header("Location", "http://127.0.0.1:1/elsewhere")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if self.path in served.trickle:  # one byte at a time, each well within a recv
+                    for byte in body:
+                        if served.stop.wait(0.05):
+                            return
+                        try:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        except OSError:  # the IdP gave up: that is the point
+                            return
+                        served.sent[self.path] = served.sent.get(self.path, 0) + 1
+                    return
                 self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
@@ -558,6 +572,7 @@ class DocumentServer:
 def documents() -> Iterator[DocumentServer]:
     server = DocumentServer()
     yield server
+    server.stop.set()
     server.server.shutdown()
     server.server.server_close()
 
@@ -620,6 +635,24 @@ def test_bad_client_metadata_documents_are_refused(
     assert response.status_code == 400
     assert "location" not in response.headers
     assert "Unknown or invalid client" in response.text
+
+
+def test_a_trickling_metadata_document_is_cut_off(
+    idp: DevIdentityProvider, documents: DocumentServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every byte comes long before a socket timeout, but the whole exceeds the time bound.
+    monkeypatch.setattr(clients_module, "METADATA_FETCH_SECONDS", 1.0)
+    url = documents.base + "/slow/doc.json"
+    document = {"client_id": url, "redirect_uris": [REDIRECT], "client_name": "x" * 150}
+    documents.publish("/slow/doc.json", document)
+    documents.trickle.add("/slow/doc.json")
+    _, challenge = pkce()
+    response = Person(idp).open(url, challenge)
+    assert response.status_code == 400
+    assert "too slow" in response.text
+    # It stopped reading part-way instead of waiting for the whole trickle.
+    documents.stop.set()
+    assert documents.sent["/slow/doc.json"] < len(json.dumps(document))
 
 
 @pytest.mark.parametrize(

@@ -292,10 +292,12 @@ def fetch_metadata_document(url: str) -> object:
             while len(body) <= MAX_METADATA_BYTES:
                 if time.monotonic() > deadline:
                     raise ClientError("invalid_client", "the client metadata document is too slow")
-                chunk = response.read(4096)
+                chunk = response.read1(4096)  # one recv: a trickle cannot outlast the deadline
                 if not chunk:
                     break
                 body += chunk
+    except ClientError:
+        raise
     except urllib.error.HTTPError as exc:
         exc.close()
         raise ClientError(
