@@ -87,12 +87,20 @@ def _read_ready_line(process: ManagedProcess, timeout_s: float) -> str:
 
 
 def start_authorization_server(
-    toolchain: NodeToolchain, *, default_resource: str, log_dir: Path
+    toolchain: NodeToolchain,
+    *,
+    default_resource: str,
+    log_dir: Path,
+    token_ttl: int | None = None,
 ) -> AuthorizationServer:
-    """Start `idp.mjs` on a free loopback port; its tokens default to `default_resource`."""
+    """Start `idp.mjs` on a free loopback port; its tokens default to `default_resource`.
+
+    `token_ttl`: the access tokens' lifetime in seconds (idp.mjs's default when None).
+    """
+    ttl = [] if token_ttl is None else ["--token-ttl", str(token_ttl)]
     process = start(
         "idp",
-        [str(toolchain.node), str(IDP_SCRIPT), "--default-resource", default_resource],
+        [str(toolchain.node), str(IDP_SCRIPT), "--default-resource", default_resource, *ttl],
         cwd=E2E_DIR,
         log_dir=log_dir,
         capture_stdout=True,

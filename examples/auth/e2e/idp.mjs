@@ -1,7 +1,9 @@
 // A real OAuth 2.0 authorization server for the end-to-end tests: `oidc-provider` on loopback.
 //
 // It issues client_credentials access tokens as RS256-signed JWTs (RFC 9068 `at+jwt`) whose
-// `aud` is the RFC 8707 resource indicator the client asked for (or --default-resource).
+// `aud` is the RFC 8707 resource indicator the client asked for (or --default-resource), and
+// serves the interactive flow too: dynamic registration, authorization code with PKCE through
+// oidc-provider's development login/consent forms, refresh tokens.
 //
 // Everything secret is generated here, at start-up, for this run only: the RSA signing key and
 // the client's id and secret. Nothing is read from disk or from the environment.
@@ -77,7 +79,11 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
     scopes: ['openid', 'offline_access', ...MCP_SCOPES],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
-      devInteractions: { enabled: false },
+      // The interactive flow (authorization code + PKCE) for the official client's
+      // OAuthClientProvider: oidc-provider's development login and consent forms, which the
+      // tests submit as a person would, and open dynamic client registration (RFC 7591).
+      devInteractions: { enabled: true },
+      registration: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: false },
@@ -101,6 +107,20 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
       },
     },
     ttl: { ClientCredentials: ttl },
+    pkce: { required: () => true },
+    // A registered client may later ask for any scope this IdP supports: the official MCP client
+    // registers with the scopes of its first challenge and asks for more on a 403 step-up, which
+    // oidc-provider would refuse for a client whose registered `scope` does not list them.
+    extraClientMetadata: {
+      properties: ['software_version'],
+      validator: (ctx, _key, _value, metadata) => {
+        if (ctx?.oidc?.route === 'registration') {
+          delete metadata.scope; // eslint-disable-line no-param-reassign
+        }
+      },
+    },
+    // Refresh tokens for every client allowed the refresh_token grant (not only offline_access).
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Never render HTML error pages with internals; a JSON body is enough for tests.
     renderError: async (ctx, out) => {
       ctx.type = 'json';

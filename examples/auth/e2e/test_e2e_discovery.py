@@ -118,11 +118,15 @@ def test_client_discovers_the_idp_from_the_401_and_gets_a_token_for_the_mcp_reso
     urls = [str(response.request.url) for response in exchange.log]
     assert example_server.resource_metadata_url in urls
     token_requests = exchange.token_requests(idp.token_endpoint)
-    assert len(token_requests) == 1, token_requests
-    assert token_requests[0]["grant_type"] == ["client_credentials"]
-    assert token_requests[0]["resource"] == [example_server.mcp_url]
-    # The 401 challenge named the scopes to ask for; the client asked for exactly those.
-    assert set(token_requests[0]["scope"][0].split()) == {"mcp:read", "mcp:admin"}
+    assert len(token_requests) == 2, token_requests
+    for request in token_requests:
+        assert request["grant_type"] == ["client_credentials"]
+        assert request["resource"] == [example_server.mcp_url]
+    # Least privilege: the 401 (initialize) named no scope, so the client asked for the
+    # advertised scopes_supported, which leave out the step-up scope mcp:admin ...
+    assert token_requests[0]["scope"] == ["mcp:read"]
+    # ... which it got only from the 403 of get-weather-alerts, keeping what it had.
+    assert token_requests[1]["scope"] == ["mcp:read mcp:admin"]
     assert storage.tokens is not None
     assert example_server.base_url not in idp.token_endpoint  # the token came from the IdP
 
@@ -149,7 +153,7 @@ def test_client_steps_up_on_403_insufficient_scope(
     assert 'error="insufficient_scope"' in step_ups[0].headers["WWW-Authenticate"]
     token_requests = exchange.token_requests(idp.token_endpoint)
     assert len(token_requests) == 1, token_requests
-    assert token_requests[0]["scope"] == ["mcp:admin"]
+    assert token_requests[0]["scope"] == ["mcp:read mcp:admin"]  # granted + missing
     assert token_requests[0]["resource"] == [example_server.mcp_url]
     assert storage.tokens is not None
     assert storage.tokens.access_token != read_only

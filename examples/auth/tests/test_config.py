@@ -156,3 +156,14 @@ def test_auth_on_without_an_idp_is_an_error() -> None:
 def test_parse_config_text_reports_line_numbers() -> None:
     values = parse_config_text("# c\nport = 5\n\nhost = h\n")
     assert values == {"port": (5, 2), "host": ("h", 4)}
+
+
+def test_step_up_scopes_are_not_advertised(tmp_path: Path) -> None:
+    assert load_config(None).advertised_scopes == ("openid", "profile", "email", "mcp:read")
+    path = tmp_path / "server.config"
+    path.write_text("allowed_scopes = mcp:read mcp:admin mcp:write\nstep_up_scopes = mcp:write\n")
+    config = load_config(path)
+    assert config.step_up_scopes == ("mcp:write",)
+    assert config.advertised_scopes == ("mcp:read", "mcp:admin")
+    path.write_text("step_up_scopes =\n")
+    assert load_config(path).advertised_scopes == load_config(None).allowed_scopes

@@ -7,6 +7,7 @@ server, and the IdP-metadata proxy that must not hold a worker while the IdP is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -178,7 +179,7 @@ def test_health_details_are_opt_in(tmp_path: Path, idp: LoopbackIdp) -> None:
 
 
 class _SilentIdp:
-    """A TCP server that accepts connections and never answers until released."""
+    """A TCP server that accepts connections and never answers until closed."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -186,9 +187,9 @@ class _SilentIdp:
         self.sock.listen(16)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.accepted = 0
-        self.release = threading.Event()
         self._held: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -200,7 +201,11 @@ class _SilentIdp:
             self._held.append(conn)
 
     def close(self) -> None:
-        self.release.set()
+        # shutdown() wakes the accept() blocked in the server thread (close() alone does not),
+        # so no connection is accepted after the held ones are closed
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=5)
         self.sock.close()
         for conn in self._held:
             conn.close()

@@ -91,7 +91,7 @@ def test_dev_idp_walkthrough(dev_stack: tuple[LiveServer, DevIdentityProvider]) 
     assert alerts.status_code == 403
     assert alerts.headers["www-authenticate"] == (
         f'Bearer resource_metadata="{server.url}/.well-known/oauth-protected-resource/mcp", '
-        'scope="mcp:admin", error="insufficient_scope", '
+        'scope="mcp:read mcp:admin", error="insufficient_scope", '
         'error_description="This request needs the scope(s): mcp:admin"'
     )
     admin = get_token(idp, "mcp:read mcp:admin")
@@ -124,6 +124,27 @@ def test_dev_idp_refusals(dev_stack: tuple[LiveServer, DevIdentityProvider]) -> 
         idp.token_url, auth=(DEV_CLIENT_ID, DEV_CLIENT_SECRET), data={"grant_type": "password"}
     )
     assert (grant.status_code, grant.json()["error"]) == (400, "unsupported_grant_type")
+
+
+def test_oauth_helper_endpoints_reach_the_dev_idp(
+    dev_stack: tuple[LiveServer, DevIdentityProvider],
+) -> None:
+    server, idp = dev_stack
+    registered = httpx.post(
+        server.url + "/oauth/register",
+        json={"redirect_uris": ["http://127.0.0.1:4999/cb"], "token_endpoint_auth_method": "none"},
+    )
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+    assert "client_secret" not in registered.json()
+    query = f"response_type=code&client_id={client_id}&state=s"
+    redirect = httpx.get(server.url + "/oauth/authorize?" + query)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == f"{idp.authorize_url}?{query}"
+    # The resource's own copy of the IdP metadata advertises the interactive flow.
+    metadata = httpx.get(server.url + "/.well-known/oauth-authorization-server").json()
+    assert metadata["registration_endpoint"] == idp.registration_url
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])  # noqa: S104
@@ -414,6 +435,6 @@ def test_readme_walkthrough_works_as_printed() -> None:
     assert "HTTP/1.1 403 FORBIDDEN" in out
     assert (
         f'WWW-Authenticate: Bearer resource_metadata="http://127.0.0.1:{port}/.well-known/'
-        'oauth-protected-resource/mcp", scope="mcp:admin", error="insufficient_scope"'
+        'oauth-protected-resource/mcp", scope="mcp:read mcp:admin", error="insufficient_scope"'
     ) in out
     assert out.count('"structuredContent":{"region":"Paris","alerts"') == 1

@@ -17,7 +17,6 @@ from py_auth_mcp_server.config import ConfigError, ServerConfig, load_config
 from py_auth_mcp_server.dev_idp import JwtSigner
 
 from .conftest import (
-    ALL_SCOPES,
     MCP_HEADERS,
     METADATA_URL,
     SECRET,
@@ -37,7 +36,7 @@ FORECAST = tool_call("get-forecast", {"city": "Oslo"})
 
 def invalid_token_header(description: str) -> str:
     return (
-        f'Bearer resource_metadata="{METADATA_URL}", scope="{ALL_SCOPES}", '
+        f'Bearer resource_metadata="{METADATA_URL}", '
         f'error="invalid_token", error_description="{description}"'
     )
 
@@ -45,9 +44,8 @@ def invalid_token_header(description: str) -> str:
 def test_no_token(client: FlaskClient) -> None:
     response = client.post("/mcp", json=WEATHER, headers=MCP_HEADERS)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == (
-        f'Bearer resource_metadata="{METADATA_URL}", scope="{ALL_SCOPES}"'
-    )
+    # Least privilege: get-weather needs no scope, so the challenge names none.
+    assert response.headers["WWW-Authenticate"] == f'Bearer resource_metadata="{METADATA_URL}"'
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_json() == {
@@ -124,22 +122,23 @@ def test_two_credentials_are_400(client: FlaskClient, mint: Minter) -> None:
 def test_step_up_403_before_the_tool_runs(client: FlaskClient, mint: Minter) -> None:
     response = client.post("/mcp", json=ALERTS, headers=auth_headers(mint("openid mcp:read")))
     assert response.status_code == 403
+    # The granted scopes (all known here) are kept, the missing one added.
     assert response.headers["WWW-Authenticate"] == (
-        f'Bearer resource_metadata="{METADATA_URL}", scope="mcp:admin", '
+        f'Bearer resource_metadata="{METADATA_URL}", scope="openid mcp:read mcp:admin", '
         'error="insufficient_scope", error_description="This request needs the scope(s): '
         'mcp:admin"'
     )
     assert response.get_json() == {
         "error": "insufficient_scope",
         "error_description": "This request needs the scope(s): mcp:admin",
-        "scope": "mcp:admin",
+        "scope": "openid mcp:read mcp:admin",
     }
 
 
 def test_forecast_needs_read(client: FlaskClient, mint: Minter) -> None:
     denied = client.post("/mcp", json=FORECAST, headers=auth_headers(mint("mcp:admin")))
     assert denied.status_code == 403
-    assert 'scope="mcp:read"' in denied.headers["WWW-Authenticate"]
+    assert 'scope="mcp:admin mcp:read"' in denied.headers["WWW-Authenticate"]  # kept + missing
     allowed = client.post("/mcp", json=FORECAST, headers=auth_headers(mint("mcp:read")))
     assert allowed.status_code == 200
     assert len(allowed.get_json()["result"]["structuredContent"]["days"]) == 3
@@ -266,7 +265,8 @@ def test_metadata_documents(client: FlaskClient, idp: LoopbackIdp) -> None:
             "resource": "http://127.0.0.1:3001/mcp",
             "authorization_servers": [idp.issuer],
             "bearer_methods_supported": ["header"],
-            "scopes_supported": ALL_SCOPES.split(),
+            # mcp:admin is a step-up scope: not advertised, asked for by a 403.
+            "scopes_supported": ["openid", "profile", "email", "mcp:read"],
             "resource_name": "Weather MCP server (gopher-mcp-python example)",
         }
     for path in ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"):

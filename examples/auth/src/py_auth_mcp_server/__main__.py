@@ -1,6 +1,7 @@
 """The command line: ``python -m py_auth_mcp_server [CONFIG] [options]``.
 
-Options: ``--host H``, ``--port P``, ``--no-auth``, ``--dev-idp``, ``--conformance``.
+Options: ``--host H``, ``--port P``, ``--no-auth``, ``--dev-idp`` (``--dev-idp-port``,
+``--dev-idp-token-lifetime``), ``--conformance``.
 
 Runs the server on Werkzeug's threaded server, for development and demos. In production run
 it under gunicorn (see the README).
@@ -20,6 +21,7 @@ from werkzeug.serving import run_simple
 from .app import cleanup_app, create_app
 from .config import ConfigError, ServerConfig, load_config
 from .dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DevIdentityProvider
+from .dev_idp.server import TOKEN_LIFETIME
 
 __all__ = ["main", "parse_args"]
 
@@ -61,6 +63,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="port of the development IdP (default: server port + 1)",
     )
     parser.add_argument(
+        "--dev-idp-token-lifetime",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of the development IdP's access tokens (default: 300)",
+    )
+    parser.add_argument(
         "--conformance",
         action="store_true",
         help="serve the MCP conformance fixtures, auth off, loopback only",
@@ -68,6 +77,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.port is not None and not 1 <= args.port <= 65535:
         parser.error("--port must be 1..65535")
+    if args.dev_idp_token_lifetime is not None and not 1 <= args.dev_idp_token_lifetime <= 86400:
+        parser.error("--dev-idp-token-lifetime must be 1..86400 seconds")
     return args
 
 
@@ -99,6 +110,14 @@ def _usage_text(config: ServerConfig, idp: DevIdentityProvider) -> str:
             f"  issuer: {idp.issuer}   token endpoint: {idp.token_url}",
             f"  demo client: {DEV_CLIENT_ID} / {DEV_CLIENT_SECRET}",
             "",
+            "Connect an interactive MCP client: the MCP URL is all it needs.",
+            f"  Claude Code:   claude mcp add --transport http weather {mcp}",
+            f"  VS Code:       MCP: Add Server... > HTTP > {mcp}",
+            f"  MCP Inspector: npx @modelcontextprotocol/inspector  (Streamable HTTP, {mcp})",
+            "  The client registers itself and opens the consent page in your browser: Approve.",
+            "  get-weather-alerts asks for mcp:admin: the client comes back for a second consent.",
+            "",
+            "Or by hand with curl and the demo client (client_credentials):",
             "1. A token with scope mcp:read:",
             "   " + token("mcp:read"),
             "2. get-weather (any valid token):",
@@ -133,10 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.dev_idp_port or config.port + 1,
                 audience=config.audience,
                 scopes=config.allowed_scopes,
+                access_token_lifetime=args.dev_idp_token_lifetime or TOKEN_LIFETIME,
             )
             idp.start()
             config = config.with_identity_provider(
-                issuer=idp.issuer, jwks_uri=idp.jwks_uri, token_url=idp.token_url
+                issuer=idp.issuer,
+                jwks_uri=idp.jwks_uri,
+                token_url=idp.token_url,
+                authorize_url=idp.authorize_url,
             )
         app = create_app(config=config, conformance=args.conformance)
     except (ConfigError, ValueError, OSError) as exc:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = ["DEFAULT_SCOPES", "ConfigError", "ServerConfig", "load_config", "parse_config_text"]
 
 DEFAULT_SCOPES = ("openid", "profile", "email", "mcp:read", "mcp:admin")
+DEFAULT_STEP_UP_SCOPES = ("mcp:admin",)
 KEYCLOAK_OIDC = "/protocol/openid-connect"
 MAX_CONFIG_BYTES = 1_048_576
 
@@ -82,6 +83,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "oauth_authorize_url": _url,
     "oauth_token_url": _url,
     "allowed_scopes": _scopes,
+    "step_up_scopes": _scopes,
     "jwks_cache_duration": _int_in(1, 604_800),
     "jwks_auto_refresh": _bool,
     "health_details": _bool,
@@ -107,11 +109,23 @@ class ServerConfig:
     oauth_authorize_url: str = ""
     oauth_token_url: str = ""
     allowed_scopes: tuple[str, ...] = DEFAULT_SCOPES
+    #: Never advertised in ``scopes_supported``: a client gets them only through a 403 step-up.
+    step_up_scopes: tuple[str, ...] = DEFAULT_STEP_UP_SCOPES
     jwks_cache_duration: int = 3600
     jwks_auto_refresh: bool = True
     health_details: bool = False
     request_timeout: int = 10
     auth_disabled: bool = False
+
+    @property
+    def advertised_scopes(self) -> tuple[str, ...]:
+        """``scopes_supported`` of the resource metadata: allowed scopes minus step-up ones.
+
+        A client whose 401 challenge names no scope asks for all of these, so a first consent
+        never grants a privileged scope; a 403 ``insufficient_scope`` asks for it when a tool
+        needs it.
+        """
+        return tuple(s for s in self.allowed_scopes if s not in self.step_up_scopes)
 
     @property
     def mcp_url(self) -> str:

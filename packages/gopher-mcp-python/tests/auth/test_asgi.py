@@ -64,7 +64,7 @@ def test_asgi_accepts_and_refuses(authenticator: Authenticator, rs_key: SigningK
             admin = {**ok_call, "params": {"name": "get-weather-alerts"}}
             response = await _post(app, admin, {"Authorization": f"Bearer {token}"})
             assert response.status_code == 403
-            assert response.json()["scope"] == "mcp:admin"
+            assert response.json()["scope"] == "mcp:read mcp:admin"
 
             expired = mint(rs_key, claims(ISSUER, RESOURCE, lifetime=-600))
             response = await _post(app, ok_call, {"Authorization": f"Bearer {expired}"})

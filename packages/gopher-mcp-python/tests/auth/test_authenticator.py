@@ -50,14 +50,19 @@ def as_context(result: object) -> AuthContext:
     return result
 
 
-def test_no_token_is_401_with_metadata_and_scopes_but_no_error(
+def test_no_token_is_401_with_metadata_and_no_scope_when_none_is_needed(
     authenticator: Authenticator,
 ) -> None:
+    # Least privilege: the request needs no scope and the policy has no default, so the
+    # challenge names none (not every supported scope).
     challenge = as_challenge(authenticator.authenticate({}))
     assert challenge.status == 401
-    assert challenge.www_authenticate == (
-        f'Bearer resource_metadata="{METADATA}", scope="openid mcp:read mcp:admin"'
-    )
+    assert challenge.www_authenticate == f'Bearer resource_metadata="{METADATA}"'
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+    for body in (initialize, call("get-weather")):
+        assert as_challenge(authenticator.authenticate({}, body)).www_authenticate == (
+            f'Bearer resource_metadata="{METADATA}"'
+        )
     assert dict(challenge.headers)["Content-Type"] == "application/json"
     assert dict(challenge.headers)["Cache-Control"] == "no-store"
     assert json.loads(challenge.body_bytes)["error"] == "unauthorized"
@@ -117,7 +122,7 @@ def _invalid(authenticator: Authenticator, token: str, description: str) -> None
     challenge = as_challenge(authenticator.authenticate(bearer(token)))
     assert challenge.status == 401
     assert challenge.www_authenticate == (
-        f'Bearer resource_metadata="{METADATA}", scope="openid mcp:read mcp:admin", '
+        f'Bearer resource_metadata="{METADATA}", '
         f'error="invalid_token", error_description="{description}"'
     )
     assert json.loads(challenge.body_bytes) == {
@@ -229,14 +234,57 @@ def test_missing_tool_scope_is_403_step_up(
     challenge = as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
     assert challenge.status == 403
     assert challenge.www_authenticate == (
-        f'Bearer resource_metadata="{METADATA}", scope="mcp:admin", error="insufficient_scope", '
-        'error_description="This request needs the scope(s): mcp:admin"'
+        f'Bearer resource_metadata="{METADATA}", scope="openid mcp:read mcp:admin", '
+        'error="insufficient_scope", error_description="This request needs the scope(s): mcp:admin"'
     )
     assert json.loads(challenge.body_bytes) == {
         "error": "insufficient_scope",
         "error_description": "This request needs the scope(s): mcp:admin",
-        "scope": "mcp:admin",
+        "scope": "openid mcp:read mcp:admin",
     }
+
+
+def test_step_up_keeps_the_granted_relevant_scopes(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    # Granted mcp:read (relevant: the policy uses it) and "unrelated" (this resource neither
+    # advertises nor requires it); the tool needs mcp:admin.
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="unrelated mcp:read openid"))
+    challenge = as_challenge(authenticator.authenticate(bearer(token), call("get-weather-alerts")))
+    assert challenge.status == 403
+    assert challenge.www_authenticate == (
+        f'Bearer resource_metadata="{METADATA}", scope="mcp:read openid mcp:admin", '
+        'error="insufficient_scope", error_description="This request needs the scope(s): mcp:admin"'
+    )
+    assert json.loads(challenge.body_bytes)["scope"] == "mcp:read openid mcp:admin"
+
+
+def test_step_up_names_only_what_is_missing_in_the_description(
+    authenticator: Authenticator, rs_key: SigningKey
+) -> None:
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
+    batch = [call("get-forecast"), call("get-weather-alerts")]
+    challenge = as_challenge(authenticator.authenticate(bearer(token), batch))
+    assert json.loads(challenge.body_bytes) == {
+        "error": "insufficient_scope",
+        "error_description": "This request needs the scope(s): mcp:admin",
+        "scope": "mcp:read mcp:admin",
+    }
+
+
+def test_policy_default_scopes_are_the_401_baseline(jwks_server: JwksServer) -> None:
+    from gopher_mcp_python.auth import ScopePolicy
+
+    policy = ScopePolicy(default="mcp:access", tools={"admin-tool": "mcp:admin"})
+    with Authenticator(make_config(jwks_server.url, scope_policy=policy)) as auth:
+        plain = as_challenge(auth.authenticate({}))
+        assert plain.www_authenticate == (
+            f'Bearer resource_metadata="{METADATA}", scope="mcp:access"'
+        )
+        tool = as_challenge(auth.authenticate({}, call("admin-tool")))
+        assert tool.www_authenticate == (
+            f'Bearer resource_metadata="{METADATA}", scope="mcp:access mcp:admin"'
+        )
 
 
 def test_tool_scope_granted(authenticator: Authenticator, rs_key: SigningKey) -> None:
@@ -463,6 +511,6 @@ def test_scopes_of_a_body_are_checked_by_the_engine(
     token = mint(rs_key, claims(ISSUER, RESOURCE, scope="mcp:read"))
     challenge = as_challenge(authenticator.authenticate(bearer(token), body))
     assert (challenge.status, challenge.error) == (403, "insufficient_scope")
-    assert 'scope="mcp:admin"' in (challenge.www_authenticate or "")
+    assert 'scope="mcp:read mcp:admin"' in (challenge.www_authenticate or "")  # kept + missing
     token = mint(rs_key, claims(ISSUER, RESOURCE, scp=["mcp:admin"]))
     assert isinstance(authenticator.authenticate(bearer(token), body), AuthContext)

@@ -107,7 +107,7 @@ def test_scope_policy_applies_to_every_spelling(
     status, body, challenge = _send(port, "POST", path, token)
     assert status == 403, (path, status, body)
     assert 'error="insufficient_scope"' in challenge
-    assert 'scope="mcp:admin"' in challenge
+    assert 'scope="mcp:read mcp:admin"' in challenge  # the granted scope kept, the missing one
 
 
 def test_a_valid_token_reaches_the_view_as_its_subject(

@@ -89,7 +89,7 @@ def test_step_up_403(app: Flask, rs_key: SigningKey) -> None:
     )
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
-    assert json.loads(response.data)["scope"] == "mcp:admin"
+    assert json.loads(response.data)["scope"] == "mcp:read mcp:admin"
 
 
 def test_oversized_body_is_413(app: Flask, rs_key: SigningKey) -> None:

@@ -87,7 +87,8 @@ def test_step_up_in_front_of_the_official_server(
                 )
                 assert response.status_code == 403
                 assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
-                assert 'scope="mcp:admin"' in response.headers["www-authenticate"]
+                # the granted mcp:read is kept, the missing mcp:admin added
+                assert 'scope="mcp:read mcp:admin"' in response.headers["www-authenticate"]
                 assert calls == []  # refused before the SDK or the tool saw it
 
                 response = await client.post(

@@ -31,7 +31,7 @@ def build_resource_config(
         issuer=config.issuer,
         jwks_uri=config.jwks_uri,
         audience=config.audience,
-        scopes_supported=config.allowed_scopes,
+        scopes_supported=config.advertised_scopes,
         scope_policy=ScopePolicy(tools=dict(tool_scopes)),
         client_options={
             "cache_duration": str(config.jwks_cache_duration),

@@ -48,6 +48,7 @@ _MAX_CACHED_OPTIONS = 256
 #: How many recently verified tokens (their hashes) the authenticator remembers for
 #: :meth:`Authenticator.is_verified_before`.
 _MAX_VERIFIED_NOTES = 4096
+_INSUFFICIENT = GopherAuthError.INSUFFICIENT_SCOPE
 _UNAVAILABLE = frozenset({GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR})
 _SERVER_FAULT = frozenset(
     {
@@ -149,14 +150,15 @@ class Authenticator:
         result, payload = self._validate(token, ())
         if not result.valid or payload is None:
             return self._refusal(result, self._scope_hint(mcp_request, path))
+        context = _context_from(payload)
         required = tuple(dict.fromkeys(self.required_scopes(mcp_request, path)))
         if required:
             # The engine owns the scope rules: ask it again with the request's scopes. The token
             # is in its verified-token cache by now, so this costs well under a microsecond.
             result, _ = self._validate(token, required, extract=False)
             if not result.valid:
-                return self._refusal(result, required)
-        return _context_from(payload)
+                return self._refusal(result, required, context.scopes)
+        return context
 
     def verify_token(self, token: str, required: Iterable[str] = ()) -> AuthResult:
         """Verify a bare token and check that it grants every scope of ``required``."""
@@ -164,7 +166,8 @@ class Authenticator:
         result, payload = self._validate(token, needed)
         if result.valid and payload is not None:
             return _context_from(payload)
-        return self._refusal(result, needed)
+        granted = self._granted_scopes(token) if result.error_code == _INSUFFICIENT else ()
+        return self._refusal(result, needed, granted)
 
     def close(self) -> None:
         """Release the native client and options (idempotent)."""
@@ -221,12 +224,19 @@ class Authenticator:
         """
         return hash(token) in self._verified
 
-    def _refusal(self, result: ValidationResult, needed: tuple[str, ...]) -> Challenge:
-        """The challenge for a verdict other than success."""
+    def _granted_scopes(self, token: str) -> tuple[str, ...]:
+        """The scopes of a token refused for a missing scope (for the 403's ``scope``)."""
+        result, payload = self._validate(token, ())
+        return _context_from(payload).scopes if result.valid and payload is not None else ()
+
+    def _refusal(
+        self, result: ValidationResult, needed: tuple[str, ...], granted: tuple[str, ...] = ()
+    ) -> Challenge:
+        """The challenge for a verdict other than success (``granted``: the token's scopes)."""
         code = result.error_code
         logger.info("bearer token refused: %s (%d)", result.error_message, code)
-        if code == GopherAuthError.INSUFFICIENT_SCOPE:
-            return self.challenges.insufficient_scope(needed)
+        if code == _INSUFFICIENT:
+            return self.challenges.insufficient_scope(needed, granted)
         if code in _UNAVAILABLE:
             logger.warning("no JWKS signing keys available: %s", result.error_message)
             return self.challenges.keys_unavailable()

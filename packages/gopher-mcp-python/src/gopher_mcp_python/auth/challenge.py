@@ -5,7 +5,11 @@ escaping, control characters refused) with the MCP / RFC 9728 parameters:
 
 - 401, no token:          ``Bearer resource_metadata="…", scope="…"`` (no ``error``; RFC 6750 §3.1)
 - 401, bad token:         ``… error="invalid_token", error_description="…"``
-- 403, missing scope:     ``… scope="<needed>", error="insufficient_scope", …`` (MCP step-up)
+- 403, missing scope:     ``… scope="<kept> <missing>", error="insufficient_scope", …`` (step-up)
+
+Least privilege: a 401 names the request's own scopes, else the policy's default scopes, and has
+no ``scope`` when there are none; a 403 names the relevant scopes already granted plus the
+missing ones (see :meth:`ResourceServerConfig.challenge_scopes` and ``step_up_scopes``).
 - 400, malformed header:  ``… error="invalid_request", …``
 - 503, no signing keys:   no challenge (the token was not judged), ``Retry-After``
 - 404, foreign session:   another principal's ``Mcp-Session-Id`` (answered as the SDKs do)
@@ -110,15 +114,23 @@ class ChallengeFactory:
         body = {"error": "invalid_token", "error_description": description}
         return self._bearer(401, scopes, "invalid_token", description, body)
 
-    def insufficient_scope(self, required: tuple[str, ...]) -> Challenge:
-        """403 ``insufficient_scope`` naming every scope the request needs (MCP step-up)."""
-        description = "This request needs the scope(s): " + " ".join(required)
+    def insufficient_scope(
+        self, required: tuple[str, ...], granted: tuple[str, ...] = ()
+    ) -> Challenge:
+        """403 ``insufficient_scope`` (MCP step-up).
+
+        ``scope`` names the relevant scopes the token already has plus the missing ones (what the
+        client should ask for next); the description names the missing ones.
+        """
+        missing = tuple(s for s in required if s not in granted) or required
+        scopes = self._config.step_up_scopes(required, granted)
+        description = "This request needs the scope(s): " + " ".join(missing)
         body = {
             "error": "insufficient_scope",
             "error_description": description,
-            "scope": " ".join(required),
+            "scope": " ".join(scopes),
         }
-        return self._bearer(403, required, "insufficient_scope", description, body)
+        return self._bearer(403, scopes, "insufficient_scope", description, body)
 
     def invalid_request(self, description: str) -> Challenge:
         """400 ``invalid_request``: the Authorization header is malformed."""

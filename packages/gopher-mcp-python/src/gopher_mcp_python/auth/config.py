@@ -61,7 +61,9 @@ class ResourceServerConfig:
         resource: the protected resource's URL; default ``<server_url><mcp_path>``.
         mcp_path: the MCP endpoint's path (default ``/mcp``), used for the default ``resource``.
         audience: the value ``aud`` must contain; default ``resource``. Always checked.
-        scopes_supported: scopes advertised in the protected-resource metadata.
+        scopes_supported: scopes advertised in the protected-resource metadata. Clients ask for
+            all of them when a 401 names no scope: list the baseline scopes, leave privileged
+            ones to the 403 step-up (see :meth:`challenge_scopes`).
         scope_policy: the scopes each request needs (per method and per tool).
         client_options: native client options (``cache_duration``, ``request_timeout``, …)
             passed to ``GopherAuthClient.set_option`` as strings.
@@ -126,5 +128,27 @@ class ResourceServerConfig:
         return resource_metadata_url(self.resource)
 
     def challenge_scopes(self, required: tuple[str, ...]) -> tuple[str, ...]:
-        """The scopes named in a 401 challenge: the request's own, else every supported one."""
-        return required or self.scopes_supported or self.scope_policy.all_scopes()
+        """The scopes named in a 401 challenge: the request's own, else the policy's default.
+
+        Least privilege (MCP security best practices, "scope minimization"): a client asks for
+        what the challenge names, so a 401 never names more than this request needs. Empty means
+        the challenge carries no ``scope`` — and a client then falls back to
+        ``scopes_supported`` of the protected-resource metadata, which should therefore list
+        the baseline a first authorization may get, not privileged scopes (those are asked for
+        by a 403 step-up when a request needs them).
+        """
+        return required or self.scope_policy.default
+
+    def step_up_scopes(
+        self, required: tuple[str, ...], granted: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """The scopes named in a 403 ``insufficient_scope``: kept ones plus the missing ones.
+
+        A client re-authorizes with exactly this list, so it names the granted scopes that
+        matter to this resource (in ``scopes_supported`` or the scope policy) — the client does
+        not lose what it had — followed by the scopes the request needs and lacks.
+        """
+        known = set(self.scopes_supported) | set(self.scope_policy.all_scopes())
+        kept = [s for s in granted if s in known or s in required]
+        missing = [s for s in required if s not in granted]
+        return tuple(dict.fromkeys([*kept, *missing]))
