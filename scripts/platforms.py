@@ -182,6 +182,7 @@ def ensure_tools(install: bool) -> dict[str, str]:
     """Install the Debian packages and rustup targets this step needs; map tool -> why missing."""
     missing = {pkg: cmd for pkg, cmd in APT_TOOLS.items() if not _have(cmd)}
     problems: dict[str, str] = {}
+    refused = ""
     if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"== apt-get install {' '.join(missing)}", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -189,12 +190,14 @@ def ensure_tools(install: bool) -> dict[str, str]:
         proc = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
                               env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            why = (update.stderr + proc.stderr).strip().splitlines()[-3:]
-            print(f"!! apt-get install refused: {' | '.join(why)}", file=sys.stderr)
+            refused = " | ".join((update.stderr + proc.stderr).strip().splitlines()[-3:])
+            print(f"!! apt-get install refused: {refused}", file=sys.stderr)
     for pkg, cmd in APT_TOOLS.items():
         if not _have(cmd):
-            problems[cmd] = (f"{cmd} missing: Debian package {pkg} not installed"
-                             + ("" if install else " (--no-install)"))
+            how = f" (apt-get: {refused})" if refused else "" if install else " (--no-install)"
+            if install and os.geteuid() != 0:
+                how = " (not root: cannot apt-get install)"
+            problems[cmd] = f"{cmd} missing: Debian package {pkg} not installed{how}"
     installed = _installed_rust_targets()
     for platform in PLATFORMS.values():
         target = platform.linux_cross_target or platform.rust_target
