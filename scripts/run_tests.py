@@ -12,6 +12,9 @@ shows everything that is broken:
                then cargo fmt --check and cargo clippy -D warnings
     build      tox -e build: release.py check, the release scripts' tests, every wheel built and
                install-tested in fresh virtualenvs of Python 3.10–3.13
+    platforms  tox -e platforms: all five native wheels built here; linux-arm64 run under qemu-user,
+               win-x64 under Wine, the macOS libraries inspected, release.yml's names, the install
+               matrix (scripts/platforms.py; one line per platform says what was proven)
     fuzz       every cargo-fuzz target of native/fuzz for 60 s (scripts/fuzz_ci.sh; cargo-fuzz is
                installed when a nightly toolchain is there, else the stable counterparts run)
     tox        tox: lint, type, py310–py313 × {core, example}, fw-{mcp1, mcp2, fastmcp, starlette,
@@ -181,6 +184,10 @@ def step_build(env: dict[str, str]) -> Outcome:
     return _tox("build", ["build"], env)
 
 
+def step_platforms(env: dict[str, str]) -> Outcome:
+    return _tox("platforms", ["platforms"], env)
+
+
 def step_tox(env: dict[str, str]) -> Outcome:
     return _tox("tox", TOX_ENVS, env)
 
@@ -190,6 +197,7 @@ STEPS: dict[str, Callable[[dict[str, str]], Outcome]] = {
     "rust": step_rust,
     "fuzz": step_fuzz,
     "build": step_build,
+    "platforms": step_platforms,
     "tox": step_tox,
 }
 

@@ -30,6 +30,11 @@ class Platform:
     """File name the wheel ships (DESIGN §3): what the Python loader looks for."""
     floor: tuple[int, int] | None
     """Oldest OS the tag promises: glibc for Linux, macOS version for macOS, None on Windows."""
+    linux_cross_target: str | None = None
+    """Rust target used instead of ``rust_target`` when this platform is cross-built on Linux
+    for the pre-release checks (``scripts/platforms.py``): Windows has no MSVC linker there,
+    so the same C ABI is built with mingw-w64 (``x86_64-pc-windows-gnu``). Releases always
+    build ``rust_target``."""
 
     @property
     def distribution(self) -> str:
@@ -45,6 +50,29 @@ class Platform:
     def os(self) -> str:
         """``linux``, ``darwin`` or ``win``."""
         return self.name.split("-", 1)[0]
+
+    @property
+    def marker_environment(self) -> dict[str, str]:
+        """The PEP 508 marker values an interpreter on this platform reports.
+
+        pip's ``--platform`` changes only the wheel tags it accepts, never the environment
+        markers; these values let a check on another machine evaluate the core package's
+        requirements as that platform's pip would.
+        """
+        system = {"linux": "Linux", "darwin": "Darwin", "win": "Windows"}[self.os]
+        sys_platform = {"linux": "linux", "darwin": "darwin", "win": "win32"}[self.os]
+        if self.os == "win":
+            machine = "AMD64" if self.arch == "x86_64" else "ARM64"
+        elif self.os == "darwin":
+            machine = "arm64" if self.arch == "aarch64" else "x86_64"
+        else:
+            machine = self.arch
+        return {
+            "sys_platform": sys_platform,
+            "platform_system": system,
+            "platform_machine": machine,
+            "os_name": "nt" if self.os == "win" else "posix",
+        }
 
     def wheel_tag(self, required: tuple[int, int] | None) -> str:
         """The ``py3-none-<platform>`` tag for a library that needs ``required`` at least.
@@ -80,7 +108,8 @@ PLATFORMS: dict[str, Platform] = {
         Platform("darwin-x64", "x86_64-apple-darwin", "macho", "x86_64",
                  "libgopher_orch.dylib", "libgopher-orch.dylib", (10, 12)),
         Platform("win-x64", "x86_64-pc-windows-msvc", "pe", "x86_64",
-                 "gopher_orch.dll", "gopher-orch.dll", None),
+                 "gopher_orch.dll", "gopher-orch.dll", None,
+                 linux_cross_target="x86_64-pc-windows-gnu"),
     )
 }
 
