@@ -41,8 +41,11 @@
 extern "C" {
 #endif
 
-/* Bumped on every incompatible change to this header. */
-#define GOPHER_AUTH_ABI_VERSION 1
+/* Bumped on every incompatible change to this header.
+ * 2: ID/refresh/logout and key-bound (cnf) tokens refused, scope items must be
+ *    RFC 6749 scope-tokens, option allow_bound_tokens_as_bearer, getters
+ *    gopher_auth_payload_get_scopes_json / _audience_json / _client_id. */
+#define GOPHER_AUTH_ABI_VERSION 2
 
 typedef enum gopher_auth_error {
     GOPHER_AUTH_SUCCESS = 0,
@@ -116,6 +119,16 @@ void gopher_auth_free_string(char *s);
 /*
  * Creates a client that validates tokens issued by `issuer` (compared byte for
  * byte with the `iss` claim) with keys from `jwks_uri`.
+ *
+ * Every client accepts only bearer access tokens. Refused with
+ * INVALID_TOKEN, whatever the options, each with a message naming its rule:
+ *   - rule payload-typ: a payload `typ` claim other than "Bearer" or "at+jwt"
+ *     (case-insensitive), e.g. Keycloak's "ID", "Refresh", "Logout";
+ *   - rule token_use: a `token_use` claim other than "access" (Cognito "id");
+ *   - rule id-token: a payload carrying `nonce` or `at_hash` (OpenID Connect
+ *     ID tokens);
+ *   - rule cnf: a payload carrying `cnf` (a DPoP- or mTLS-bound token, RFC 9449
+ *     §7.2, RFC 8705) unless the option allow_bound_tokens_as_bearer is set.
  * jwks_uri: an https:// URL (http:// only to a loopback host unless the option
  *           allow_insecure_http is set), or "" for a client that only uses keys
  *           given with gopher_auth_client_load_jwks. Keys are fetched lazily, on
@@ -147,6 +160,9 @@ int32_t gopher_auth_client_destroy(gopher_auth_client_t *client);
  *   max_token_bytes       tokens longer than this are rejected unparsed (default 16384, 256..1048576)
  *   allowed_algorithms    comma-separated subset of RS256,RS384,RS512,PS256,PS384,PS512,
  *                         ES256,ES384,EdDSA (default: all of them)
+ *   allow_bound_tokens_as_bearer  "true"/"false": accept tokens carrying `cnf`
+ *                         (sender-constrained) presented as Bearer tokens, for
+ *                         deployments that knowingly accept the risk (default false)
  */
 int32_t gopher_auth_client_set_option(gopher_auth_client_t *client,
                                       const char *name,
@@ -228,8 +244,20 @@ int32_t gopher_auth_extract_payload(const char *token,
 /* String getters: *out receives a new string (free with gopher_auth_free_string),
  * or NULL when the claim is absent or not of the expected type. */
 int32_t gopher_auth_payload_get_subject(const gopher_auth_token_payload_t *payload, char **out);
-/* Granted scopes (`scope` then `scp`), space-separated, duplicates removed. */
+/* Granted scopes (`scope` then `scp`), space-separated, duplicates removed.
+ * Only RFC 6749 scope-tokens are granted (printable ASCII without space, '"'
+ * and '\'): an item such as "a b" in an `scp` array grants nothing, so this
+ * list splits back into exactly the granted scopes. Prefer _scopes_json. */
 int32_t gopher_auth_payload_get_scopes(const gopher_auth_token_payload_t *payload, char **out);
+/* The granted scopes as a JSON array of strings, in token order ("[]" when none):
+ * the form a binding should use, as it cannot be split into more scopes. */
+int32_t gopher_auth_payload_get_scopes_json(const gopher_auth_token_payload_t *payload, char **out);
+/* `aud` as a JSON array of strings ("[]" when absent or ill-typed). */
+int32_t gopher_auth_payload_get_audience_json(const gopher_auth_token_payload_t *payload, char **out);
+/* The OAuth client the token was issued to: the first present of `client_id`,
+ * `azp`, `cid` (Okta), `appid` (Entra v1). NULL when none is present or the first
+ * present one is not a string. */
+int32_t gopher_auth_payload_get_client_id(const gopher_auth_token_payload_t *payload, char **out);
 /* `aud`; an array is returned as its members joined by single spaces. */
 int32_t gopher_auth_payload_get_audience(const gopher_auth_token_payload_t *payload, char **out);
 int32_t gopher_auth_payload_get_issuer(const gopher_auth_token_payload_t *payload, char **out);

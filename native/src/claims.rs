@@ -31,8 +31,98 @@ pub struct Claims {
     pub expiration: Option<f64>,
     pub not_before: Option<f64>,
     pub issued_at: Option<f64>,
-    /// Granted scopes: `scope` (space-separated string) then `scp` (array or string), deduplicated.
+    /// Granted scopes: `scope` (space-separated string) then `scp` (array or string),
+    /// deduplicated; only RFC 6749 scope-tokens (see [`is_scope_token`]), so no item holds a
+    /// space and a space-joined list splits back into exactly these items.
     pub scopes: Vec<String>,
+    /// The OAuth client the token was issued to: the first present of `client_id`, `azp`,
+    /// `cid`, `appid` (None when that claim is not a string, or none is present).
+    pub client_id: Option<String>,
+    /// Why this payload is not an access token (ID, refresh or logout token), decided at parse
+    /// time; `check` refuses it with this message.
+    not_access: Option<String>,
+    /// The payload carries `cnf`: the token is bound to a key (DPoP, mTLS).
+    key_bound: bool,
+}
+
+/// RFC 6749 §3.3 scope-token: `1*( %x21 / %x23-5B / %x5D-7E )` — printable ASCII without
+/// space, `"` and `\`. Anything else (empty, spaces, control or non-ASCII characters) is not a
+/// scope and grants nothing.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+/// The first present of the client id claims; None when it is not a string (no fallback to
+/// the next claim: the token does not get to choose).
+fn client_id_of(reg: &Registered<'_>) -> Option<String> {
+    [&reg.client_id, &reg.azp, &reg.cid, &reg.appid]
+        .into_iter()
+        .find_map(Option::as_ref)
+        .and_then(|v| match v {
+            Val::Str(s) => Some(s.clone().into_owned()),
+            _ => None,
+        })
+}
+
+/// Why a payload is not an access token, or None. The rules (each names itself in the
+/// message): a payload `typ` other than `Bearer`/`at+jwt` (any case; Keycloak marks ID,
+/// refresh and logout tokens `ID`, `Refresh`, `Logout`), a `token_use` other than `access`
+/// (Cognito ID tokens say `id`), and `nonce` or `at_hash` (OpenID Connect ID tokens).
+fn not_an_access_token(reg: &Registered<'_>) -> Option<String> {
+    if let Some(typ) = &reg.typ {
+        match typ {
+            Val::Str(s) if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("at+jwt") => {
+            }
+            Val::Str(s) => {
+                return Some(format!(
+                    "the token is not an access token: its payload typ is {} (rule payload-typ: \
+                     only Bearer or at+jwt is an access token; ID, refresh and logout tokens are \
+                     refused)",
+                    quote(s, 32)
+                ))
+            }
+            other => {
+                return Some(format!(
+                    "the token is not an access token: its payload typ is {} (rule payload-typ: \
+                     must be the string Bearer or at+jwt when present)",
+                    other.kind()
+                ))
+            }
+        }
+    }
+    if let Some(use_) = &reg.token_use {
+        match use_ {
+            Val::Str(s) if s == "access" => {}
+            Val::Str(s) => {
+                return Some(format!(
+                    "the token is not an access token: token_use is {} (rule token_use: must be \
+                     \"access\" when present)",
+                    quote(s, 32)
+                ))
+            }
+            other => {
+                return Some(format!(
+                    "the token is not an access token: token_use is {} (rule token_use: must be \
+                     the string \"access\" when present)",
+                    other.kind()
+                ))
+            }
+        }
+    }
+    for (name, present) in [
+        ("nonce", reg.nonce.is_some()),
+        ("at_hash", reg.at_hash.is_some()),
+    ] {
+        if present {
+            return Some(format!(
+                "the token is an OpenID Connect ID token, not an access token (rule id-token: \
+                 the payload carries {name})"
+            ));
+        }
+    }
+    None
 }
 
 /// Whether a registered claim is absent, of the type the policy needs, or of another JSON
@@ -86,6 +176,8 @@ fn audience_list(value: Option<&Val<'_>>) -> (Vec<String>, Shape) {
 
 /// Scopes granted by `scope` and `scp`. `scope` counts only as a string; `scp` as a string or
 /// as an array made only of strings. Anything else grants nothing.
+/// Items that are not RFC 6749 scope-tokens (an array item `"a b"`, `""`, control or
+/// non-ASCII characters, `"`, `\\`) are dropped; a string is split at single spaces first.
 fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String> {
     let mut listed: Vec<&str> = Vec::new();
     if let Some(Val::Str(s)) = scope {
@@ -102,7 +194,7 @@ fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String>
     let mut out: Vec<String> = Vec::with_capacity(listed.len());
     if listed.len() <= 32 {
         for s in listed {
-            if !s.is_empty() && !out.iter().any(|o| o == s) {
+            if is_scope_token(s) && !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
             }
         }
@@ -111,7 +203,7 @@ fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String>
         out.extend(
             listed
                 .into_iter()
-                .filter(|s| !s.is_empty() && seen.insert(s))
+                .filter(|s| is_scope_token(s) && seen.insert(s))
                 .map(str::to_owned),
         );
     }
@@ -144,6 +236,9 @@ impl Claims {
             not_before,
             issued_at,
             scopes: granted_scopes(reg.scope.as_ref(), reg.scp.as_ref()),
+            client_id: client_id_of(reg),
+            not_access: not_an_access_token(reg),
+            key_bound: reg.cnf.is_some(),
         }
     }
 
@@ -186,6 +281,8 @@ pub struct Requirements {
     pub audience: Option<String>,
     pub scopes: Vec<String>,
     pub clock_skew: i64,
+    /// Accept a key-bound (`cnf`) token presented as a bearer token (off by default).
+    pub allow_bound: bool,
 }
 
 impl Requirements {
@@ -196,6 +293,7 @@ impl Requirements {
             audience: self.audience.as_deref(),
             scopes: &self.scopes,
             clock_skew: self.clock_skew,
+            allow_bound: self.allow_bound,
         }
     }
 }
@@ -209,6 +307,8 @@ pub struct RequirementsRef<'a> {
     pub audience: Option<&'a str>,
     pub scopes: &'a [String],
     pub clock_skew: i64,
+    /// Accept a key-bound (`cnf`) token presented as a bearer token.
+    pub allow_bound: bool,
 }
 
 fn invalid_token(message: String) -> Error {
@@ -237,9 +337,11 @@ fn show_time(t: f64) -> String {
     }
 }
 
-/// Checks exp/nbf/iat (with skew both ways) at `now` (Unix seconds), iss, aud, scopes, in this
-/// order: INVALID_TOKEN for missing/ill-typed claims, EXPIRED_TOKEN, INVALID_ISSUER (message
-/// names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE (names the missing scopes).
+/// Checks the token kind (an access token, not key-bound unless allowed), exp/nbf/iat (with
+/// skew both ways) at `now` (Unix seconds), iss, aud, scopes, in this order: INVALID_TOKEN for
+/// a token that is not a bearer access token and for missing/ill-typed claims, EXPIRED_TOKEN,
+/// INVALID_ISSUER (message names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE
+/// (names the missing scopes).
 pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
     check_ref(claims, req.view(), now)
 }
@@ -250,6 +352,20 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
     // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
     let now_f = now as f64;
     let skew = req.clock_skew.max(0) as f64;
+
+    // Never an ID, refresh or logout token as an access token.
+    if let Some(why) = &claims.not_access {
+        return Err(invalid_token(why.clone()));
+    }
+    // A sender-constrained token is not a bearer token (RFC 9449 §7.2, RFC 8705 §3).
+    if claims.key_bound && !req.allow_bound {
+        return Err(invalid_token(
+            "the token is sender-constrained (its payload carries cnf: bound to a DPoP key or \
+             an mTLS certificate) and cannot be accepted as a Bearer token (rule cnf; the client \
+             option allow_bound_tokens_as_bearer accepts it)"
+                .into(),
+        ));
+    }
 
     // exp: required; valid iff now < exp + skew.
     let exp = time_claim(shapes.exp, claims.expiration, "exp")?.ok_or_else(|| {
@@ -402,6 +518,7 @@ mod tests {
             audience: Some(AUD.into()),
             scopes: vec!["mcp:read".into()],
             clock_skew: 60,
+            allow_bound: false,
         }
     }
 
@@ -655,6 +772,121 @@ mod tests {
         let c = with("scope", json!(listed.join(" ")));
         assert_eq!(c.scopes.len(), 3000);
         assert_eq!(c.scopes.first().map(String::as_str), Some("s0"));
+    }
+
+    #[test]
+    fn id_refresh_and_logout_tokens_are_not_access_tokens() {
+        let refused = |c: &Claims, rule: &str| {
+            let e = check(c, &req(), NOW).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidToken, "{}", e.message);
+            assert!(e.message.contains(rule), "{rule}: {}", e.message);
+            assert!(e.message.len() < 300, "{}", e.message);
+        };
+        // Keycloak marks its tokens in the payload typ.
+        for typ in ["ID", "Refresh", "Logout", "id", "JWT", "", "Bearer "] {
+            refused(&with("typ", json!(typ)), "rule payload-typ");
+        }
+        refused(&with("typ", json!(["Bearer"])), "rule payload-typ");
+        refused(&with("typ", json!(null)), "rule payload-typ");
+        for typ in ["Bearer", "bearer", "BEARER", "at+jwt", "AT+JWT"] {
+            assert_eq!(code(&with("typ", json!(typ)), &req()), None, "{typ}");
+        }
+        // Cognito says token_use.
+        for token_use in ["id", "refresh", "Access", ""] {
+            refused(&with("token_use", json!(token_use)), "rule token_use");
+        }
+        refused(&with("token_use", json!(1)), "rule token_use");
+        assert_eq!(code(&with("token_use", json!("access")), &req()), None);
+        // OpenID Connect ID tokens carry nonce or at_hash.
+        refused(&with("nonce", json!("n-0S6_WzA2Mj")), "carries nonce");
+        refused(
+            &with("at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ")),
+            "carries at_hash",
+        );
+        refused(&with("nonce", json!(null)), "carries nonce");
+        // The rule applies before any other check, even on a token that would otherwise fail.
+        let mut b = base();
+        b["typ"] = json!("ID");
+        b["aud"] = json!("client-1");
+        assert_eq!(code(&claims(b), &req()), Some(ErrorCode::InvalidToken));
+        // A huge typ is quoted bounded.
+        refused(&with("typ", json!("x".repeat(10_000))), "rule payload-typ");
+    }
+
+    #[test]
+    fn key_bound_tokens_are_not_bearer_tokens_unless_allowed() {
+        for cnf in [
+            json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}),
+            json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}),
+            json!(null),
+            json!({}),
+        ] {
+            let c = with("cnf", cnf);
+            let e = check(&c, &req(), NOW).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidToken);
+            assert!(e.message.contains("rule cnf"), "{}", e.message);
+            let allowing = Requirements {
+                allow_bound: true,
+                ..req()
+            };
+            assert_eq!(code(&c, &allowing), None);
+        }
+    }
+
+    #[test]
+    fn only_scope_tokens_are_granted() {
+        assert!(
+            is_scope_token("mcp:read")
+                && is_scope_token("!#[]~")
+                && is_scope_token("api://x/y.read")
+        );
+        for bad in [
+            "", " ", "a b", "a\"b", "a\\b", "a\tb", "a\u{7f}", "é", "a\nb",
+        ] {
+            assert!(!is_scope_token(bad), "{bad:?}");
+        }
+        // One array item holding a space is one invalid scope, never two granted ones.
+        let c = claims(json!({"scp": ["mcp:read mcp:write"]}));
+        assert!(c.scopes.is_empty(), "{:?}", c.scopes);
+        let c = claims(
+            json!({"scp": ["ok", "mcp:read mcp:write", "", "bad\"q", "tab\tx", "ünï"],
+                              "scope": "a\\b c  d\u{1}e f"}),
+        );
+        assert_eq!(c.scopes, vec!["c", "f", "ok"]);
+        let big: Vec<String> = (0..40).map(|i| format!("s {i}")).collect();
+        assert!(claims(json!({"scp": big})).scopes.is_empty());
+        let need = Requirements {
+            scopes: vec!["mcp:read".into()],
+            ..req()
+        };
+        assert_eq!(
+            code(&with("scp", json!(["mcp:read mcp:write"])), &need),
+            None,
+            "scope grants it"
+        );
+        let mut b = base();
+        b.as_object_mut().unwrap().remove("scope");
+        b["scp"] = json!(["mcp:read mcp:write"]);
+        assert_eq!(code(&claims(b), &need), Some(ErrorCode::InsufficientScope));
+    }
+
+    #[test]
+    fn client_id_is_the_first_present_source() {
+        let id = |v: Value| claims(v).client_id;
+        assert_eq!(
+            id(json!({"client_id": "a", "azp": "b", "cid": "c", "appid": "d"})).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            id(json!({"azp": "b", "cid": "c", "appid": "d"})).as_deref(),
+            Some("b")
+        );
+        assert_eq!(id(json!({"cid": "c", "appid": "d"})).as_deref(), Some("c"));
+        assert_eq!(id(json!({"appid": "d"})).as_deref(), Some("d"));
+        assert_eq!(id(json!({"sub": "x"})), None);
+        // A present but ill-typed source yields no client id, not the next source's value.
+        assert_eq!(id(json!({"client_id": 7, "azp": "b"})), None);
+        assert_eq!(id(json!({"azp": ["b"], "cid": "c"})), None);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub mod defaults {
 struct HotSettings {
     max_token_bytes: usize,
     allowed: AlgorithmSet,
+    /// Accept key-bound (`cnf`) tokens presented as bearer tokens.
+    allow_bound: bool,
 }
 
 pub struct Client {
@@ -116,6 +118,7 @@ impl Client {
             hot: ArcSwap::from_pointee(HotSettings {
                 max_token_bytes: defaults::MAX_TOKEN_BYTES as usize,
                 allowed: AlgorithmSet::all(),
+                allow_bound: false,
             }),
         })
     }
@@ -180,13 +183,20 @@ impl Client {
                     ..**h
                 });
             }
+            "allow_bound_tokens_as_bearer" => {
+                let on = parse_bool(name, value)?;
+                self.hot.rcu(|h| HotSettings {
+                    allow_bound: on,
+                    ..**h
+                });
+            }
             _ => {
                 return Err(Error::new(
                     ErrorCode::InvalidConfig,
                     format!(
                     "unknown option {:?} (known: cache_duration, auto_refresh, request_timeout, \
                          min_refresh_interval, token_cache_size, allow_insecure_http, ca_bundle, \
-                         max_token_bytes, allowed_algorithms)",
+                         max_token_bytes, allowed_algorithms, allow_bound_tokens_as_bearer)",
                     name.chars().take(64).collect::<String>()
                 ),
                 ))
@@ -232,6 +242,7 @@ impl Client {
             audience: options.audience.as_deref(),
             scopes: &options.scopes,
             clock_skew: options.clock_skew,
+            allow_bound: hot.allow_bound,
         };
         let now = options.now();
         if let Some(generation) = self.store.current_generation() {
@@ -331,6 +342,8 @@ mod tests {
             ("max_token_bytes", "1048576"),
             ("allowed_algorithms", "RS256, EdDSA"),
             ("ca_bundle", ""),
+            ("allow_bound_tokens_as_bearer", "true"),
+            ("allow_bound_tokens_as_bearer", "0"),
         ] {
             c.set_option(name, value)
                 .unwrap_or_else(|e| panic!("{name}={value}: {e}"));
@@ -355,6 +368,7 @@ mod tests {
             ("allowed_algorithms", "HS256"),
             ("allowed_algorithms", ""),
             ("ca_bundle", "/nonexistent.pem"),
+            ("allow_bound_tokens_as_bearer", "maybe"),
         ] {
             let e = c.set_option(name, value).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidConfig, "{name}={value}");

@@ -51,7 +51,7 @@ fn empty_result() -> GopherAuthValidationResult {
 
 #[test]
 fn versions() {
-    assert_eq!(gopher_auth_abi_version(), 1);
+    assert_eq!(gopher_auth_abi_version(), 2);
     let v = unsafe { CStr::from_ptr(gopher_auth_version()) }
         .to_str()
         .unwrap();
@@ -172,6 +172,14 @@ fn nulls_are_invalid_parameters() {
         gopher_auth_payload_get_claims_json(null(), &mut s),
         INVALID_PARAMETER
     );
+    for getter in [
+        gopher_auth_payload_get_scopes_json,
+        gopher_auth_payload_get_audience_json,
+        gopher_auth_payload_get_client_id,
+    ] {
+        assert_eq!(getter(null(), &mut s), INVALID_PARAMETER);
+        assert!(s.is_null());
+    }
     assert_eq!(
         gopher_auth_payload_get_expiration(null(), &mut e),
         INVALID_PARAMETER
@@ -462,4 +470,144 @@ fn payload_getters_and_absent_claims() {
         -1000
     );
     assert!(p.is_null());
+}
+
+fn get_string(
+    p: *const GopherAuthTokenPayload,
+    f: extern "C" fn(*const GopherAuthTokenPayload, *mut *mut c_char) -> i32,
+) -> Option<String> {
+    let mut s: *mut c_char = null_mut();
+    assert_eq!(f(p, null_mut()), INVALID_PARAMETER, "NULL out");
+    assert_eq!(f(p, &mut s), 0);
+    if s.is_null() {
+        return None;
+    }
+    let v = unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned();
+    gopher_auth_free_string(s);
+    Some(v)
+}
+
+#[test]
+fn scopes_and_audience_as_json_lists_and_the_client_id() {
+    let key = TestKey::new("k", 9);
+    let token = key.sign_payload(
+        "k",
+        r#"{"aud":["x y","z"],"exp":1.9e9,"scp":["mcp:read mcp:write","b\"q","a"],"scope":"c","cid":"okta-app","appid":"v1"}"#,
+    );
+    let mut p = null_mut();
+    assert_eq!(gopher_auth_extract_payload(c(&token).as_ptr(), &mut p), 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["c","a"]"#),
+        "an item holding a space grants nothing"
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes).as_deref(),
+        Some("c a")
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_audience_json).as_deref(),
+        Some(r#"["x y","z"]"#)
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_client_id).as_deref(),
+        Some("okta-app")
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+
+    let token = key.sign_payload("k", r#"{"exp":1.9e9}"#);
+    let mut p = null_mut();
+    assert_eq!(gopher_auth_extract_payload(c(&token).as_ptr(), &mut p), 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some("[]")
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_audience_json).as_deref(),
+        Some("[]")
+    );
+    assert_eq!(get_string(p, gopher_auth_payload_get_client_id), None);
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+}
+
+#[test]
+fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
+    let key = TestKey::new("k", 11);
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let exp = support::now() + 600;
+    let token = |extra: &str| {
+        key.sign_payload(
+            "k",
+            &format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"u"{extra}}}"#),
+        )
+    };
+    let verdict = |t: &str| {
+        let mut r = empty_result();
+        let code = gopher_auth_validate_token(client, c(t).as_ptr(), null(), &mut r);
+        let message = if r.error_message.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(r.error_message) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        (code, message)
+    };
+    assert_eq!(verdict(&token("")).0, 0);
+    for (extra, rule) in [
+        (r#","typ":"ID""#, "rule payload-typ"),
+        (r#","typ":"Refresh""#, "rule payload-typ"),
+        (r#","typ":"Logout""#, "rule payload-typ"),
+        (r#","token_use":"id""#, "rule token_use"),
+        (r#","nonce":"abc""#, "carries nonce"),
+        (r#","at_hash":"abc""#, "carries at_hash"),
+        (r#","cnf":{"jkt":"abc"}"#, "rule cnf"),
+    ] {
+        let t = token(extra);
+        // Twice: the second answer must not come from the token cache as a success.
+        for _ in 0..2 {
+            let (code, message) = verdict(&t);
+            assert_eq!(code, -1000, "{extra}: {message}");
+            assert!(message.contains(rule), "{extra}: {message}");
+        }
+    }
+    for extra in [
+        r#","typ":"Bearer""#,
+        r#","typ":"at+JWT""#,
+        r#","token_use":"access""#,
+    ] {
+        assert_eq!(verdict(&token(extra)).0, 0, "{extra}");
+    }
+    let bound = token(r#","cnf":{"x5t#S256":"abc"}"#);
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("sometimes").as_ptr()
+        ),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("true").as_ptr()
+        ),
+        0
+    );
+    assert_eq!(verdict(&bound).0, 0);
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("false").as_ptr()
+        ),
+        0
+    );
+    assert_eq!(verdict(&bound).0, -1000, "cached verdict re-checked");
+    assert_eq!(gopher_auth_client_destroy(client), 0);
 }

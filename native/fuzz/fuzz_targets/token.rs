@@ -1,5 +1,7 @@
 //! Arbitrary bytes as a token: decode → verify (corpus JWKS) → claims::check must never panic,
-//! and every error message stays bounded.
+//! and every error message stays bounded. The claim policy also runs on the unverified claims
+//! (random bytes rarely carry a valid signature), so the token-kind rules (payload typ,
+//! token_use, nonce/at_hash, cnf), scope-token filtering and client id sources are reached.
 #![no_main]
 
 use gopher_orch::alg::AlgorithmSet;
@@ -28,8 +30,20 @@ fuzz_target!(|data: &[u8]| {
         audience: Some("https://mcp.example.com".into()),
         scopes: vec!["mcp:read".into()],
         clock_skew: 60,
+        allow_bound: false,
     };
-    let _ = jwt::decode_unverified_claims(token, 16384);
+    if let Ok(unverified) = jwt::decode_unverified_claims(token, 16384) {
+        for allow_bound in [false, true] {
+            let req = Requirements {
+                allow_bound,
+                ..req.clone()
+            };
+            if let Err(e) = claims::check(&unverified, &req, 1_767_225_600) {
+                assert!(e.message.len() <= 512, "unbounded claim message");
+            }
+        }
+        assert!(unverified.scopes.iter().all(|s| claims::is_scope_token(s)));
+    }
     let result = jwt::decode(token, 16384, AlgorithmSet::all()).and_then(|decoded| {
         jwt::verify(&decoded, keys())?;
         claims::check(&decoded.claims, &req, 1_767_225_600)

@@ -42,6 +42,32 @@ ffi_fn! {
     }
 }
 
+/// A JSON array of strings (always an array, `[]` when empty).
+fn json_list(list: &[String]) -> Option<String> {
+    Some(serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned()))
+}
+
+ffi_fn! {
+    /// Granted scopes as a JSON array of strings, each an RFC 6749 scope-token; `[]` when none.
+    fn gopher_auth_payload_get_scopes_json(payload: *const GopherAuthTokenPayload, out: *mut *mut c_char) {
+        string_getter(payload, out, |c| json_list(&c.scopes))
+    }
+}
+
+ffi_fn! {
+    /// `aud` as a JSON array of strings; `[]` when absent or ill-typed.
+    fn gopher_auth_payload_get_audience_json(payload: *const GopherAuthTokenPayload, out: *mut *mut c_char) {
+        string_getter(payload, out, |c| json_list(&c.audience))
+    }
+}
+
+ffi_fn! {
+    /// The first present of `client_id`, `azp`, `cid`, `appid`; NULL when none or not a string.
+    fn gopher_auth_payload_get_client_id(payload: *const GopherAuthTokenPayload, out: *mut *mut c_char) {
+        string_getter(payload, out, |c| c.client_id.clone())
+    }
+}
+
 ffi_fn! {
     /// Granted scopes (`scope` then `scp`), space-separated, no duplicates; NULL when none.
     fn gopher_auth_payload_get_scopes(payload: *const GopherAuthTokenPayload, out: *mut *mut c_char) {

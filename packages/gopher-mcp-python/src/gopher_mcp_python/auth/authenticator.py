@@ -19,7 +19,6 @@ from ..ffi.auth import (
     TokenPayload,
     gopher_init_auth_library,
 )
-from ..ffi.auth.types import split_scopes
 from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig
 from .context import AuthContext
@@ -54,21 +53,17 @@ _SERVER_FAULT = frozenset(
 )
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(split_scopes(value)) if value else ()
-
-
 def _context_from(payload: TokenPayload) -> AuthContext:
-    claims = payload.claims  # a fresh dict per validation; the context becomes its only owner
-    client_id = claims.get("client_id") or claims.get("azp") or ""
+    # Scopes, audiences and the client id exactly as the engine lists them: never re-split a
+    # joined string (an `scp` item "a b" grants nothing and must not become two scopes here).
     return AuthContext(
         subject=payload.subject or "",
-        scopes=tuple(dict.fromkeys(split_scopes(payload.scopes))),
-        claims=claims,
+        scopes=payload.scope_items,
+        claims=payload.claims,  # a fresh dict per validation; the context is its only owner
         expires_at=payload.expiration,
         issuer=payload.issuer or "",
-        audience=_split(payload.audience),
-        client_id=client_id if isinstance(client_id, str) else "",
+        audience=payload.audience_items,
+        client_id=payload.client_id or "",
     )
 
 

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: The ABI version this binding is written for (``GOPHER_AUTH_ABI_VERSION`` of the header).
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
@@ -160,6 +160,15 @@ class NativeFunctions:
         )
         self.gopher_auth_payload_get_claims_json: Callable[[Any, Any], int] = _bind(
             lib, "gopher_auth_payload_get_claims_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_scopes_json: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_scopes_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_audience_json: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_audience_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_client_id: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_client_id", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_destroy: Callable[[Any], int] = _bind(
             lib, "gopher_auth_payload_destroy", _i32, _ptr
