@@ -42,8 +42,8 @@ extern "C" {
 #endif
 
 /* Bumped on every incompatible change to this header.
- * 2: ID/refresh/logout and key-bound (cnf) tokens refused, scope items must be
- *    RFC 6749 scope-tokens, option allow_bound_tokens_as_bearer, getters
+ * 2: ES512 (P-521) accepted; ID/refresh/logout and key-bound (cnf) tokens refused,
+ *    scope items must be RFC 6749 scope-tokens, option allow_bound_tokens_as_bearer, getters
  *    gopher_auth_payload_get_scopes_json / _audience_json / _client_id. */
 #define GOPHER_AUTH_ABI_VERSION 2
 
@@ -159,7 +159,8 @@ int32_t gopher_auth_client_destroy(gopher_auth_client_t *client);
  *   ca_bundle             path of a PEM file of trust anchors used instead of the system roots
  *   max_token_bytes       tokens longer than this are rejected unparsed (default 16384, 256..1048576)
  *   allowed_algorithms    comma-separated subset of RS256,RS384,RS512,PS256,PS384,PS512,
- *                         ES256,ES384,EdDSA (default: all of them)
+ *                         ES256,ES384,ES512,EdDSA (default: all of them; ES512 is ECDSA
+ *                         P-521 with SHA-512, a 132-byte r||s signature)
  *   allow_bound_tokens_as_bearer  "true"/"false": accept tokens carrying `cnf`
  *                         (sender-constrained) presented as Bearer tokens, for
  *                         deployments that knowingly accept the risk (default false)

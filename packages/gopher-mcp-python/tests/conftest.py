@@ -25,7 +25,7 @@ from jwks_server import JwksServer, serve_jwks
 
 ISSUER = "https://idp.test.example/realms/mcp"
 AUDIENCE = "https://mcp.test.example/mcp"
-ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "EdDSA")
+ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA")
 
 
 def find_repo_root() -> Path:

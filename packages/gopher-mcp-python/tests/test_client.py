@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -651,3 +652,17 @@ def test_client_id_comes_from_the_engine(
     assert result.valid
     assert payload is not None
     assert payload.client_id == expected
+
+
+def test_es512_is_in_the_default_set_and_can_be_left_out(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for("ES512")
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["alg"] == "ES512"
+    assert client.validate_token(token, options).valid
+    client.set_option("allowed_algorithms", "RS256,ES256,ES384")
+    result = client.validate_token(token, options)
+    assert result.error_code == GopherAuthError.INVALID_TOKEN
+    assert result.error_message is not None
+    assert "ES512" in result.error_message
