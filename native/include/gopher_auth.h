@@ -43,8 +43,11 @@ extern "C" {
 
 /* Bumped on every incompatible change to this header.
  * 2: ES512 (P-521) accepted; ID/refresh/logout and key-bound (cnf) tokens refused,
- *    scope items must be RFC 6749 scope-tokens, option allow_bound_tokens_as_bearer, getters
- *    gopher_auth_payload_get_scopes_json / _audience_json / _client_id. */
+ *    scope items must be RFC 6749 scope-tokens, options allow_bound_tokens_as_bearer,
+ *    audience_claim, scope_claims, required_claims, functions
+ *    gopher_auth_client_add_issuer, gopher_auth_client_load_issuer_jwks,
+ *    gopher_auth_validation_options_set_audiences, gopher_auth_payload_get_scopes_json /
+ *    _audience_json / _client_id. */
 #define GOPHER_AUTH_ABI_VERSION 2
 
 typedef enum gopher_auth_error {
@@ -164,20 +167,59 @@ int32_t gopher_auth_client_destroy(gopher_auth_client_t *client);
  *   allow_bound_tokens_as_bearer  "true"/"false": accept tokens carrying `cnf`
  *                         (sender-constrained) presented as Bearer tokens, for
  *                         deployments that knowingly accept the risk (default false)
+ *   audience_claim        the claim that must contain one of the audiences of the
+ *                         validation options (default "aud"; Cognito: "client_id"); a
+ *                         string or an array of strings, required when audiences are set
+ *   scope_claims          comma-separated claims that grant scopes, in order (default
+ *                         "scope,scp"): names or dotted paths into nested objects
+ *                         ("roles", "permissions", "realm_access.roles",
+ *                         "resource_access.<client>.roles"); a claim whose exact name
+ *                         holds dots is used before the path. A string value is split
+ *                         at single spaces, an array gives its strings; only RFC 6749
+ *                         scope-tokens are granted. At most 16, each at most 256 bytes.
+ *   required_claims       a JSON object of claim name -> exact string value, e.g.
+ *                         {"token_use":"access"} ("" = none; at most 32); a token
+ *                         whose claim is absent or differs is INVALID_TOKEN
  */
 int32_t gopher_auth_client_set_option(gopher_auth_client_t *client,
                                       const char *name,
                                       const char *value);
 
 /*
- * Replaces the client's keys with the JWK Set in `jwks_json` and stops all
- * fetching: the client validates with these keys only. Unusable keys (RSA
+ * Replaces the keys of the client's creation issuer with the JWK Set in
+ * `jwks_json` and stops its fetching: that issuer's tokens are validated with
+ * these keys only. Unusable keys (RSA
  * under 2048 bits, use other than "sig", oct, unknown kty) are skipped.
  * Errors: INVALID_PARAMETER, INVALID_KEY (not a JWK Set, too large, or no
  * usable key at all).
  */
 int32_t gopher_auth_client_load_jwks(gopher_auth_client_t *client,
                                      const char *jwks_json);
+
+/*
+ * Trusts one more issuer on this client, with its own keys: `issuer` is
+ * compared byte for byte with a token's `iss`, which selects the issuer before
+ * any key is looked up or fetched. A token whose `iss` names no trusted issuer
+ * is refused with INVALID_ISSUER without any network request, and a key of one
+ * issuer never verifies a token of another (even with the same kid).
+ * jwks_uri: as for gopher_auth_client_create ("" = keys only from
+ *           gopher_auth_client_load_issuer_jwks). The client's fetch options
+ *           apply to every issuer.
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (empty or longer than 2048 bytes,
+ * already trusted, malformed URL, more than 64 issuers).
+ */
+int32_t gopher_auth_client_add_issuer(gopher_auth_client_t *client,
+                                      const char *issuer,
+                                      const char *jwks_uri);
+
+/*
+ * As gopher_auth_client_load_jwks for the trusted issuer `issuer` (the issuer
+ * given to gopher_auth_client_create or gopher_auth_client_add_issuer).
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (issuer not trusted), INVALID_KEY.
+ */
+int32_t gopher_auth_client_load_issuer_jwks(gopher_auth_client_t *client,
+                                            const char *issuer,
+                                            const char *jwks_json);
 
 /* ------------------------------------------------------- validation options */
 
@@ -191,9 +233,17 @@ int32_t gopher_auth_validation_options_destroy(gopher_auth_validation_options_t 
 int32_t gopher_auth_validation_options_set_scopes(gopher_auth_validation_options_t *options,
                                                   const char *scopes);
 
-/* The audience that `aud` must contain byte for byte ("" = no audience check). */
+/* The audience that `aud` (or the client's audience_claim) must contain byte
+ * for byte ("" = no audience check). Replaces any list set below. */
 int32_t gopher_auth_validation_options_set_audience(gopher_auth_validation_options_t *options,
                                                     const char *audience);
+
+/* Several accepted audiences, as a JSON array of non-empty strings: the token
+ * passes when its audience claim contains any of them ("[]" = no audience
+ * check, as set_audience("")). Duplicates collapse. INVALID_PARAMETER for
+ * anything else or more than 16384 bytes. Replaces set_audience's value. */
+int32_t gopher_auth_validation_options_set_audiences(gopher_auth_validation_options_t *options,
+                                                     const char *audiences_json);
 
 /* Clock skew in seconds, applied to exp, nbf and iat (0..86400). */
 int32_t gopher_auth_validation_options_set_clock_skew(gopher_auth_validation_options_t *options,
@@ -251,7 +301,9 @@ int32_t gopher_auth_payload_get_subject(const gopher_auth_token_payload_t *paylo
  * list splits back into exactly the granted scopes. Prefer _scopes_json. */
 int32_t gopher_auth_payload_get_scopes(const gopher_auth_token_payload_t *payload, char **out);
 /* The granted scopes as a JSON array of strings, in token order ("[]" when none):
- * the form a binding should use, as it cannot be split into more scopes. */
+ * the form a binding should use, as it cannot be split into more scopes. For a
+ * payload from gopher_auth_validate_and_extract these are the scopes granted
+ * under the client's scope_claims (as is _get_scopes); otherwise scope, scp. */
 int32_t gopher_auth_payload_get_scopes_json(const gopher_auth_token_payload_t *payload, char **out);
 /* `aud` as a JSON array of strings ("[]" when absent or ill-typed). */
 int32_t gopher_auth_payload_get_audience_json(const gopher_auth_token_payload_t *payload, char **out);

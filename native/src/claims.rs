@@ -5,6 +5,7 @@
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::json;
 use crate::payload::{Registered, Val};
+use crate::policy::ClaimPolicy;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -286,29 +287,34 @@ pub struct Requirements {
 }
 
 impl Requirements {
-    /// A borrowed view, for [`check_ref`].
+    /// A borrowed view, for [`check_ref`] (with the default claim policy).
     pub fn view(&self) -> RequirementsRef<'_> {
         RequirementsRef {
             issuer: &self.issuer,
-            audience: self.audience.as_deref(),
+            audiences: self.audience.as_slice(),
             scopes: &self.scopes,
             clock_skew: self.clock_skew,
             allow_bound: self.allow_bound,
+            policy: ClaimPolicy::default_ref(),
         }
     }
 }
 
 /// [`Requirements`] borrowed from where they are configured: the client checks every token
-/// against its own issuer and the caller's options without copying them per validation.
+/// against its own issuer, claim policy and the caller's options without copying them per
+/// validation.
 #[derive(Clone, Copy, Debug)]
 pub struct RequirementsRef<'a> {
     pub issuer: &'a str,
-    /// None = no audience check (`aud` must still be present and well-typed).
-    pub audience: Option<&'a str>,
+    /// The token's audience claim must contain one of these; empty = no audience check (the
+    /// claim must still be present and well-typed).
+    pub audiences: &'a [String],
     pub scopes: &'a [String],
     pub clock_skew: i64,
     /// Accept a key-bound (`cnf`) token presented as a bearer token.
     pub allow_bound: bool,
+    /// Audience claim, scope sources, required claims.
+    pub policy: &'a ClaimPolicy,
 }
 
 fn invalid_token(message: String) -> Error {
@@ -322,6 +328,26 @@ fn time_claim(shape: Shape, value: Option<f64>, name: &str) -> Result<Option<f64
             "the {name} claim must be a JSON number (seconds since the epoch), found {kind}"
         ))),
         (_, value) => Ok(value),
+    }
+}
+
+/// The `iss` shape check of [`check`] alone: INVALID_TOKEN when absent or not a string,
+/// INVALID_ISSUER when it differs from `expected`.
+pub fn check_issuer_claim(claims: &Claims, expected: &str) -> Result<()> {
+    match (claims.shapes.iss, claims.issuer.as_deref()) {
+        (Shape::Wrong(kind), _) => Err(invalid_token(format!(
+            "the iss claim must be a string, found {kind}"
+        ))),
+        (_, None) => Err(invalid_token("the token has no iss claim".into())),
+        (_, Some(iss)) if iss != expected => Err(Error::new(
+            ErrorCode::InvalidIssuer,
+            format!(
+                "issuer mismatch: expected {}, got {}",
+                quote(expected, QUOTE_CHARS),
+                quote(iss, QUOTE_CHARS)
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -348,6 +374,16 @@ pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
 
 /// [`check`] with borrowed requirements (the client's hot path).
 pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<()> {
+    check_full(claims, req, now).map(drop)
+}
+
+/// [`check_ref`], also returning the scopes granted under a non-default scope policy (None
+/// when the policy is the default one: then they are `claims.scopes`).
+pub fn check_full(
+    claims: &Claims,
+    req: RequirementsRef<'_>,
+    now: i64,
+) -> Result<Option<Vec<String>>> {
     let shapes = &claims.shapes;
     // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
     let now_f = now as f64;
@@ -424,26 +460,42 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         }
     }
 
-    // aud: required, a string or a non-empty array of strings; must contain the audience.
-    let audiences = &claims.audience;
-    match shapes.aud {
-        Shape::Absent => return Err(invalid_token("the token has no aud claim".into())),
+    // The audience claim (`aud` unless configured): required, a string or a non-empty array
+    // of strings; must contain one of the configured audiences.
+    let policy = req.policy;
+    let computed_audience;
+    let (audiences, aud_shape, aud_name) = if policy.audience_is_aud() {
+        (&claims.audience, shapes.aud, "aud")
+    } else {
+        let value = claims.raw().get(&policy.audience_claim);
+        let (list, shape) = audience_list(value.map(Val::from_value).as_ref());
+        computed_audience = list;
+        (&computed_audience, shape, policy.audience_claim.as_str())
+    };
+    match aud_shape {
+        Shape::Absent => return Err(invalid_token(format!("the token has no {aud_name} claim"))),
         Shape::Wrong(kind) => {
             return Err(invalid_token(format!(
-                "the aud claim must be a string or an array of strings, found {kind}"
+                "the {aud_name} claim must be a string or an array of strings, found {kind}"
             )))
         }
         Shape::Fits => {}
     }
     if audiences.is_empty() {
-        return Err(invalid_token("the aud claim is an empty array".into()));
+        return Err(invalid_token(format!(
+            "the {aud_name} claim is an empty array"
+        )));
     }
-    if let Some(expected) = req.audience {
-        if !audiences.iter().any(|a| a == expected) {
+    if let Some(expected) = req.audiences.first() {
+        if !audiences.iter().any(|a| req.audiences.contains(a)) {
+            let others = match req.audiences.len() {
+                1 => String::new(),
+                n => format!(" or one of {} other(s)", n - 1),
+            };
             return Err(Error::new(
                 ErrorCode::InvalidAudience,
                 format!(
-                    "the token is not for this audience: expected {} in aud ({} value(s), first {})",
+                    "the token is not for this audience: expected {}{others} in {aud_name} ({} value(s), first {})",
                     quote(expected, QUOTE_CHARS),
                     audiences.len(),
                     quote(audiences.first().map_or("", String::as_str), QUOTE_CHARS / 2)
@@ -452,11 +504,24 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         }
     }
 
+    // Required claims: exact string values.
+    if !policy.required.is_empty() {
+        policy.check_required(claims.raw())?;
+    }
+
+    // Granted scopes: the typed `scope`/`scp` list, or the configured sources.
+    let computed_scopes = if policy.scopes_are_default() {
+        None
+    } else {
+        Some(policy.granted_scopes(claims.raw()))
+    };
+    let granted: &[String] = computed_scopes.as_deref().unwrap_or(&claims.scopes);
+
     // scopes: every required scope granted exactly.
     let missing: Vec<&str> = req
         .scopes
         .iter()
-        .filter(|s| !s.is_empty() && !claims.scopes.iter().any(|g| g == *s))
+        .filter(|s| !s.is_empty() && !granted.iter().any(|g| g == *s))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
@@ -476,7 +541,7 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
             ),
         ));
     }
-    Ok(())
+    Ok(computed_scopes)
 }
 
 #[cfg(test)]
@@ -887,6 +952,108 @@ mod tests {
         // A present but ill-typed source yields no client id, not the next source's value.
         assert_eq!(id(json!({"client_id": 7, "azp": "b"})), None);
         assert_eq!(id(json!({"azp": ["b"], "cid": "c"})), None);
+    }
+
+    fn with_policy(
+        c: &Claims,
+        audiences: &[&str],
+        scopes: &[&str],
+        policy: &ClaimPolicy,
+    ) -> Result<Option<Vec<String>>> {
+        let audiences: Vec<String> = audiences.iter().map(|s| s.to_string()).collect();
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        check_full(
+            c,
+            RequirementsRef {
+                issuer: ISS,
+                audiences: &audiences,
+                scopes: &scopes,
+                clock_skew: 60,
+                allow_bound: false,
+                policy,
+            },
+            NOW,
+        )
+    }
+
+    #[test]
+    fn audience_lists_and_another_audience_claim() {
+        let default = ClaimPolicy::default();
+        let c = with("aud", json!(["api://mcp", "https://graph.example"]));
+        assert!(with_policy(&c, &["x", "api://mcp"], &[], &default).is_ok());
+        let e = with_policy(&c, &["x", "y", "z"], &[], &default).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidAudience);
+        assert!(e.message.contains("or one of 2 other(s)"), "{}", e.message);
+        // Cognito: no aud, the app client in client_id.
+        let mut cognito = ClaimPolicy::default();
+        cognito
+            .set_audience_claim("audience_claim", "client_id")
+            .unwrap();
+        let mut b = base();
+        b.as_object_mut().unwrap().remove("aud");
+        b["client_id"] = json!("5r2ib8hs8oi1f0hcdt1s7kj4l0");
+        b["token_use"] = json!("access");
+        let c = claims(b.clone());
+        assert!(with_policy(&c, &["5r2ib8hs8oi1f0hcdt1s7kj4l0"], &[], &cognito).is_ok());
+        let e = with_policy(&c, &["other-app"], &[], &cognito).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidAudience);
+        assert!(e.message.contains("in client_id"), "{}", e.message);
+        // The default policy still wants aud.
+        assert_eq!(
+            with_policy(&c, &["5r2ib8hs8oi1f0hcdt1s7kj4l0"], &[], &default)
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidToken
+        );
+        b.as_object_mut().unwrap().remove("client_id");
+        let e = with_policy(&claims(b.clone()), &["x"], &[], &cognito).unwrap_err();
+        assert!(e.message.contains("no client_id claim"), "{}", e.message);
+        b["client_id"] = json!(7);
+        let e = with_policy(&claims(b), &["x"], &[], &cognito).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidToken);
+    }
+
+    #[test]
+    fn configured_scope_sources_and_required_claims() {
+        let mut kc = ClaimPolicy::default();
+        kc.set_scope_claims(
+            "scope_claims",
+            "scope,realm_access.roles,resource_access.mcp-server.roles",
+        )
+        .unwrap();
+        kc.set_required_claims("required_claims", r#"{"typ":"Bearer"}"#)
+            .unwrap();
+        let mut b = base();
+        b["typ"] = json!("Bearer");
+        b["realm_access"] = json!({"roles": ["offline_access", "mcp:admin"]});
+        b["resource_access"] = json!({"mcp-server": {"roles": ["tools:write"]}, "account": {"roles": ["manage-account"]}});
+        let c = claims(b.clone());
+        let granted = with_policy(&c, &[AUD], &["mcp:admin", "tools:write", "mcp:read"], &kc)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            granted,
+            vec![
+                "mcp:read",
+                "mcp:write",
+                "offline_access",
+                "mcp:admin",
+                "tools:write"
+            ]
+        );
+        let e = with_policy(&c, &[AUD], &["manage-account"], &kc).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InsufficientScope);
+        // The default policy does not read roles.
+        assert_eq!(
+            with_policy(&c, &[AUD], &["mcp:admin"], &ClaimPolicy::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InsufficientScope
+        );
+        b.as_object_mut().unwrap().remove("typ");
+        let e = with_policy(&claims(b), &[AUD], &[], &kc).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidToken);
+        assert!(e.message.contains("required claim"), "{}", e.message);
     }
 
     #[test]

@@ -80,7 +80,11 @@ fn fingerprint(keys: &KeySet) -> Fingerprint {
     f
 }
 
+/// The last key-set generation handed out by any store (see `publish`).
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[derive(Default)]
+
 struct State {
     in_flight: bool,
     /// Number of fetches finished (either way); lets waiters see that one completed.
@@ -312,7 +316,9 @@ impl KeyStore {
         let (keys, generation) = match (&previous, &state.fingerprint) {
             (Some(prev), Some(old)) if *old == print => (prev.keys.clone(), prev.generation),
             _ => {
-                state.generation += 1;
+                // Unique across every store of the process: the verified-token cache is shared
+                // by the issuers of a client, and an entry names the generation that verified it.
+                state.generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
                 (keys, state.generation)
             }
         };

@@ -14,6 +14,7 @@ pub mod json;
 pub mod jwk;
 pub mod jwt;
 pub mod payload;
+pub mod policy;
 pub mod www_authenticate;
 
 // Key fetching, key store, verified-token cache and the safe client.

@@ -611,3 +611,163 @@ fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
     assert_eq!(verdict(&bound).0, -1000, "cached verdict re-checked");
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
+
+#[test]
+fn audience_lists_claim_policy_and_policy_scopes_through_the_c_abi() {
+    let key = TestKey::new("k", 12);
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let set = |name: &str, value: &str| {
+        gopher_auth_client_set_option(client, c(name).as_ptr(), c(value).as_ptr())
+    };
+    let mut o = null_mut();
+    assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(null_mut(), c("[]").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, c("[\"a\",2]").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert!(last_error().contains("JSON array"), "{}", last_error());
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(
+            o,
+            c(r#"["5r2ib8hs8oi1f0hcdt1s7kj4l0","api://mcp"]"#).as_ptr()
+        ),
+        0
+    );
+    let exp = support::now() + 600;
+    let cognito = key.sign_payload(
+        "k",
+        &format!(
+            r#"{{"iss":"{ISSUER}","exp":{exp},"sub":"u","token_use":"access","client_id":"5r2ib8hs8oi1f0hcdt1s7kj4l0","scope":"mcp/read","roles":["Admin"],"realm_access":{{"roles":["mcp:admin"]}}}}"#
+        ),
+    );
+    let validate = |t: &str| {
+        let mut r = empty_result();
+        let mut p = null_mut();
+        let code = gopher_auth_validate_and_extract(client, c(t).as_ptr(), o, &mut r, &mut p);
+        (code, p)
+    };
+    assert_eq!(
+        validate(&cognito).0,
+        -1000,
+        "no aud under the default policy"
+    );
+    assert_eq!(set("audience_claim", "client_id"), 0);
+    assert_eq!(set("required_claims", r#"{"token_use":"access"}"#), 0);
+    let (code, p) = validate(&cognito);
+    assert_eq!(code, 0, "{}", last_error());
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["mcp/read"]"#)
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+    assert_eq!(set("scope_claims", "scope,roles,realm_access.roles"), 0);
+    let (code, p) = validate(&cognito);
+    assert_eq!(code, 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["mcp/read","Admin","mcp:admin"]"#),
+        "the scopes of the client's policy, from the cached token too"
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes).as_deref(),
+        Some("mcp/read Admin mcp:admin")
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+    assert_eq!(set("required_claims", r#"{"token_use":"id"}"#), 0);
+    assert_eq!(validate(&cognito).0, -1000);
+    assert!(last_error().contains("required claim"), "{}", last_error());
+    assert_eq!(set("required_claims", ""), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, c(r#"["another-app"]"#).as_ptr()),
+        0
+    );
+    assert_eq!(validate(&cognito).0, -1004);
+    for (name, value) in [
+        ("audience_claim", ""),
+        ("scope_claims", "a..b"),
+        ("required_claims", "{\"a\":1}"),
+    ] {
+        assert_eq!(set(name, value), INVALID_CONFIG, "{name}");
+        assert!(last_error().contains(name), "{}", last_error());
+    }
+    assert_eq!(gopher_auth_validation_options_destroy(o), 0);
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn several_issuers_through_the_c_abi() {
+    const OTHER: &str = "https://other-issuer.example/";
+    let (ka, kb) = (TestKey::new("k", 21), TestKey::new("k", 22));
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_add_issuer(null_mut(), c(OTHER).as_ptr(), c("").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, null(), c("").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, null(), c("{}").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), c(&jwks(&[&kb])).as_ptr()),
+        INVALID_CONFIG,
+        "not trusted yet"
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), c("").as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), c("").as_ptr()),
+        INVALID_CONFIG,
+        "already trusted"
+    );
+    assert!(last_error().contains("already trusted"), "{}", last_error());
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(ISSUER).as_ptr(), c(&jwks(&[&ka])).as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), c(&jwks(&[&kb])).as_ptr()),
+        0
+    );
+    let exp = support::now() + 600;
+    let verdict = |key: &TestKey, iss: &str| {
+        let t = key.token_with("k", iss, exp, "", "u");
+        let mut r = empty_result();
+        gopher_auth_validate_token(client, c(&t).as_ptr(), null(), &mut r)
+    };
+    assert_eq!(verdict(&ka, ISSUER), 0);
+    assert_eq!(verdict(&kb, OTHER), 0);
+    assert_eq!(
+        verdict(&ka, OTHER),
+        -1002,
+        "A's key never verifies B's token"
+    );
+    assert_eq!(verdict(&kb, ISSUER), -1002);
+    assert_eq!(verdict(&ka, "https://unknown.example"), -1003);
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}

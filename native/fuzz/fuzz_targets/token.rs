@@ -8,6 +8,7 @@ use gopher_orch::alg::AlgorithmSet;
 use gopher_orch::claims::{self, Requirements};
 use gopher_orch::jwk::KeySet;
 use gopher_orch::jwt;
+use gopher_orch::policy::ClaimPolicy;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -18,6 +19,24 @@ fn keys() -> &'static KeySet {
             serde_json::from_str(include_str!("../../tests/data/corpus.json"))
                 .expect("corpus JSON");
         KeySet::parse(corpus["jwks"].to_string().as_bytes()).expect("corpus JWKS")
+    })
+}
+
+/// A non-default claim policy: another audience claim, dotted scope paths, a required claim.
+fn policy() -> &'static ClaimPolicy {
+    static POLICY: OnceLock<ClaimPolicy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let mut p = ClaimPolicy::default();
+        p.set_audience_claim("audience_claim", "client_id")
+            .expect("valid");
+        p.set_scope_claims(
+            "scope_claims",
+            "scope,scp,roles,permissions,realm_access.roles,resource_access.mcp.roles",
+        )
+        .expect("valid");
+        p.set_required_claims("required_claims", r#"{"token_use":"access"}"#)
+            .expect("valid");
+        p
     })
 }
 

@@ -67,6 +67,21 @@ def _context_from(payload: TokenPayload) -> AuthContext:
     )
 
 
+def _trust_issuers(client: GopherAuthClient, config: ResourceServerConfig) -> None:
+    """Give the client every trusted issuer after the first, and each issuer its static keys.
+
+    An issuer's static keys are its own ``jwks``, else the config's ``jwks`` (which serves
+    every issuer).
+    """
+    first, *others = config.issuers
+    if first.jwks or config.jwks:
+        client.load_jwks(first.jwks or config.jwks)
+    for trusted in others:
+        client.add_issuer(trusted.issuer, trusted.jwks_uri)
+        if trusted.jwks or config.jwks:
+            client.load_issuer_jwks(trusted.issuer, trusted.jwks or config.jwks)
+
+
 class Authenticator:
     """Validates requests for one protected resource.
 
@@ -91,8 +106,7 @@ class Authenticator:
             try:
                 for name, value in config.client_options.items():
                     client.set_option(name, value)
-                if config.jwks:
-                    client.load_jwks(config.jwks)
+                _trust_issuers(client, config)
             except BaseException:
                 client.destroy()
                 raise
@@ -165,7 +179,7 @@ class Authenticator:
     def _new_options(self, scopes: tuple[str, ...]) -> GopherValidationOptions:
         return (
             GopherValidationOptions()
-            .set_audience(self.config.audience)
+            .set_audiences(self.config.audiences)
             .set_clock_skew(self.config.clock_skew)
             .set_scopes(list(scopes))
         )

@@ -106,6 +106,12 @@ class NativeFunctions:
         self.gopher_auth_client_load_jwks: Callable[[Any, bytes], int] = _bind(
             lib, "gopher_auth_client_load_jwks", _i32, _ptr, _str
         )
+        self.gopher_auth_client_add_issuer: Callable[[Any, bytes, bytes], int] = _bind(
+            lib, "gopher_auth_client_add_issuer", _i32, _ptr, _str, _str
+        )
+        self.gopher_auth_client_load_issuer_jwks: Callable[[Any, bytes, bytes], int] = _bind(
+            lib, "gopher_auth_client_load_issuer_jwks", _i32, _ptr, _str, _str
+        )
         # validation options
         self.gopher_auth_validation_options_create: Callable[[Any], int] = _bind(
             lib, "gopher_auth_validation_options_create", _i32, _out_ptr
@@ -118,6 +124,9 @@ class NativeFunctions:
         )
         self.gopher_auth_validation_options_set_audience: Callable[[Any, bytes], int] = _bind(
             lib, "gopher_auth_validation_options_set_audience", _i32, _ptr, _str
+        )
+        self.gopher_auth_validation_options_set_audiences: Callable[[Any, bytes], int] = _bind(
+            lib, "gopher_auth_validation_options_set_audiences", _i32, _ptr, _str
         )
         self.gopher_auth_validation_options_set_clock_skew: Callable[[Any, int], int] = _bind(
             lib, "gopher_auth_validation_options_set_clock_skew", _i32, _ptr, _i64

@@ -212,6 +212,46 @@ class GopherAuthClient:
         )
         return self
 
+    def add_issuer(self, issuer: str, jwks_uri: str = "") -> GopherAuthClient:
+        """Trust one more issuer, with its own keys from ``jwks_uri``.
+
+        A token's ``iss`` (exact) selects its issuer before any key is looked up or fetched; a
+        token naming no trusted issuer is refused without any network request, and one
+        issuer's keys never verify another issuer's tokens. ``jwks_uri`` ``""`` means keys
+        only from :meth:`load_issuer_jwks`.
+
+        Raises:
+            GopherInvalidConfigError: empty, over-long or already trusted issuer, malformed
+                URL, or more than 64 issuers.
+
+        """
+        raw_issuer = encode_argument(issuer, "issuer")
+        raw_uri = encode_argument(jwks_uri, "jwks_uri")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_add_issuer(self._live(), raw_issuer, raw_uri),
+            "gopher_auth_client_add_issuer",
+        )
+        return self
+
+    def load_issuer_jwks(self, issuer: str, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
+        """:meth:`load_jwks` for the trusted issuer ``issuer``.
+
+        Raises:
+            GopherInvalidConfigError: ``issuer`` is not trusted by this client.
+            GopherInvalidKeyError: not a JWK Set, too large, or no usable key at all.
+
+        """
+        text = jwks if isinstance(jwks, str) else json.dumps(jwks)
+        raw_issuer = encode_argument(issuer, "issuer")
+        raw = encode_argument(text, "jwks")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_load_issuer_jwks(self._live(), raw_issuer, raw),
+            "gopher_auth_client_load_issuer_jwks",
+        )
+        return self
+
     # -- validation ----------------------------------------------------------------------------
 
     def validate_token(
