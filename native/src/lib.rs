@@ -20,6 +20,7 @@ pub mod www_authenticate;
 // Key fetching, key store, verified-token cache and the safe client.
 pub mod cache;
 pub mod client;
+pub mod discovery;
 pub mod fetch;
 pub mod keystore;
 pub mod options;
