@@ -46,6 +46,7 @@ extern "C" {
  *    scope items must be RFC 6749 scope-tokens, options allow_bound_tokens_as_bearer,
  *    audience_claim, scope_claims, required_claims, functions
  *    gopher_auth_client_add_issuer, gopher_auth_client_load_issuer_jwks,
+ *    gopher_auth_client_discover_issuer,
  *    gopher_auth_validation_options_set_audiences, gopher_auth_payload_get_scopes_json /
  *    _audience_json / _client_id. */
 #define GOPHER_AUTH_ABI_VERSION 2
@@ -211,6 +212,25 @@ int32_t gopher_auth_client_load_jwks(gopher_auth_client_t *client,
 int32_t gopher_auth_client_add_issuer(gopher_auth_client_t *client,
                                       const char *issuer,
                                       const char *jwks_uri);
+
+/*
+ * Finds the keys of `issuer` by discovery: its metadata at
+ * <issuer>/.well-known/openid-configuration (OpenID Connect Discovery), else at
+ * /.well-known/oauth-authorization-server inserted before the issuer's path
+ * (RFC 8414), names the jwks_uri. Fetched like a JWKS (https only except
+ * loopback unless allow_insecure_http, no redirects, request_timeout, size
+ * cap), on the first validation that needs keys, single-flight; the jwks_uri
+ * is cached for cache_duration and kept while the metadata is unreachable.
+ * The document's `issuer` must equal `issuer` byte for byte, else validations
+ * fail with INVALID_CONFIG naming both strings.
+ * Trusts `issuer` if it is not trusted yet, or switches a trusted issuer that
+ * has neither a jwks_uri nor static keys (the creation issuer of a client
+ * created with jwks_uri "") to discovery.
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (not an absolute http(s) URL
+ * without query, already has keys or a jwks_uri, more than 64 issuers).
+ */
+int32_t gopher_auth_client_discover_issuer(gopher_auth_client_t *client,
+                                           const char *issuer);
 
 /*
  * As gopher_auth_client_load_jwks for the trusted issuer `issuer` (the issuer

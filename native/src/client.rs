@@ -240,6 +240,52 @@ impl Client {
         }
     }
 
+    /// Finds the keys of `issuer` by discovery (its OpenID Connect or RFC 8414 metadata names
+    /// the `jwks_uri`; the document's `issuer` must equal `issuer` exactly): trusts `issuer`
+    /// if it is not trusted yet, or switches a trusted issuer that has neither a `jwks_uri` nor
+    /// static keys (such as the creation issuer of a client created with `jwks_uri` "") to
+    /// discovery. Nothing is fetched here; the first validation that needs keys does it.
+    pub fn discover_issuer(&self, issuer: &str) -> Result<()> {
+        check_issuer_name(issuer)?;
+        crate::discovery::metadata_urls(issuer)?;
+        let _guard = self.lock_config();
+        let hot = self.hot.load_full();
+        let settings = (*hot.issuers[0].store.settings()).clone();
+        let trusted = Arc::new(TrustedIssuer {
+            issuer: issuer.to_owned(),
+            store: KeyStore::discovering(issuer, settings),
+        });
+        let mut list: Vec<Arc<TrustedIssuer>> = hot.issuers.iter().cloned().collect();
+        match list.iter().position(|i| i.issuer == issuer) {
+            Some(pos) => {
+                let old = &list[pos].store;
+                if old.fetches() || old.current().is_some() {
+                    return Err(Error::new(
+                        ErrorCode::InvalidConfig,
+                        format!(
+                            "the issuer {} already has a jwks_uri or static keys",
+                            crate::error::quote(issuer, 128)
+                        ),
+                    ));
+                }
+                list[pos] = trusted;
+            }
+            None if list.len() >= MAX_ISSUERS => {
+                return Err(Error::new(
+                    ErrorCode::InvalidConfig,
+                    format!("a client trusts at most {MAX_ISSUERS} issuers"),
+                ))
+            }
+            None => list.push(trusted),
+        }
+        let issuers: Arc<[Arc<TrustedIssuer>]> = Arc::from(list);
+        self.hot.rcu(|h| HotSettings {
+            issuers: issuers.clone(),
+            ..(**h).clone()
+        });
+        Ok(())
+    }
+
     /// Trusts one more issuer, with its own keys from `jwks_uri` ("" = only keys given with
     /// [`Client::load_issuer_jwks`]). INVALID_CONFIG for an empty, over-long or already
     /// trusted issuer, a malformed URL, or more than [`MAX_ISSUERS`] issuers.

@@ -5,7 +5,8 @@
 //! redirects, size and time limits). The document's `issuer` must equal the configured issuer
 //! byte for byte (RFC 8414 §3.3, OIDC Discovery §4.3), else a configuration error naming both.
 //!
-//! Not yet wired into the key store: `discover` resolves an issuer to its `jwks_uri`.
+//! Used by the key store of an issuer configured for discovery (`KeyStore::discovering`,
+//! `Client::discover_issuer`): on its fetching thread, single-flight, cached.
 
 #![forbid(unsafe_code)]
 

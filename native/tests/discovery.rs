@@ -96,3 +96,112 @@ fn transport_rules_apply() {
         ErrorCode::JwksFetchFailed
     );
 }
+
+mod through_the_client {
+    use super::*;
+    use gopher_orch::client::Client;
+    use gopher_orch::options::ValidationOptions;
+    use support::{jwks, TestKey, AUDIENCE};
+
+    fn options() -> ValidationOptions {
+        let mut o = ValidationOptions::default();
+        o.set_audience(AUDIENCE).unwrap();
+        o
+    }
+
+    fn token(key: &TestKey, iss: &str) -> String {
+        key.token_with(&key.kid, iss, support::now() + 600, "", "alice")
+    }
+
+    #[test]
+    fn an_issuer_without_jwks_uri_is_discovered_once() {
+        let key = TestKey::new("k", 31);
+        let server = JwksServer::start(Behavior::Status(404));
+        let issuer = format!("http://127.0.0.1:{}/realms/mcp", server.port);
+        server.set(Behavior::Routes(vec![
+            (
+                "/realms/mcp/.well-known/openid-configuration".into(),
+                doc(&issuer, &format!("{issuer}/certs")),
+            ),
+            ("/realms/mcp/certs".into(), jwks(&[&key])),
+        ]));
+        let c = Client::new("", &issuer).unwrap();
+        c.discover_issuer(&issuer).unwrap();
+        assert_eq!(server.requests(), 0, "nothing fetched at configuration");
+        // Unknown issuers cost nothing, even before any discovery.
+        for i in 0..20 {
+            let e = c
+                .validate(
+                    &token(&key, &format!("https://evil-{i}.example")),
+                    &options(),
+                )
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidIssuer);
+        }
+        assert_eq!(server.requests(), 0);
+        c.validate(&token(&key, &issuer), &options()).unwrap();
+        assert_eq!(server.requests(), 2, "metadata, then keys");
+        c.validate(&token(&TestKey::new("k", 31), &issuer), &options())
+            .unwrap();
+        assert_eq!(server.requests(), 2);
+        // A second, discovered issuer on the same client keeps its own keys.
+        let other = format!("http://127.0.0.1:{}/realms/other", server.port);
+        c.discover_issuer(&other).unwrap();
+        let e = c.validate(&token(&key, &other), &options()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::JwksFetchFailed, "{}", e.message);
+    }
+
+    #[test]
+    fn a_metadata_issuer_mismatch_is_a_configuration_error_naming_both() {
+        let key = TestKey::new("k", 32);
+        let server = JwksServer::start(Behavior::Status(404));
+        let issuer = format!("http://127.0.0.1:{}", server.port);
+        server.set(Behavior::Routes(vec![
+            (
+                "/.well-known/openid-configuration".into(),
+                doc(&format!("{issuer}/"), &format!("{issuer}/jwks")),
+            ),
+            ("/jwks".into(), jwks(&[&key])),
+        ]));
+        let c = Client::new("", &issuer).unwrap();
+        c.discover_issuer(&issuer).unwrap();
+        let e = c.validate(&token(&key, &issuer), &options()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidConfig);
+        assert!(
+            e.message.contains(&format!("\"{issuer}/\""))
+                && e.message.contains(&format!("\"{issuer}\"")),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn discovery_configuration_errors() {
+        let key = TestKey::new("k", 33);
+        let c = Client::new("", "https://static.example/").unwrap();
+        c.load_jwks(&jwks(&[&key])).unwrap();
+        assert_eq!(
+            c.discover_issuer("https://static.example/")
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidConfig,
+            "has static keys"
+        );
+        let fetched = Client::new("https://idp.example/jwks", "https://idp.example/").unwrap();
+        assert_eq!(
+            fetched
+                .discover_issuer("https://idp.example/")
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidConfig,
+            "has a jwks_uri"
+        );
+        for bad in ["", "not a url", "https://x/?q=1"] {
+            assert_eq!(
+                c.discover_issuer(bad).unwrap_err().code,
+                ErrorCode::InvalidConfig,
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -771,3 +771,30 @@ fn several_issuers_through_the_c_abi() {
     assert_eq!(verdict(&ka, "https://unknown.example"), -1003);
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }
+
+#[test]
+fn discover_issuer_through_the_c_abi() {
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_discover_issuer(null_mut(), c("https://a.example/").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c("no url").as_ptr()),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c(ISSUER).as_ptr()),
+        0,
+        "the creation issuer of a client without jwks_uri"
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c("https://b.example/").as_ptr()),
+        0
+    );
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}

@@ -59,3 +59,10 @@ ffi_fn! {
         client.load_issuer_jwks(str_arg(issuer, "issuer")?, str_arg(jwks_json, "jwks_json")?)
     }
 }
+
+ffi_fn! {
+    fn gopher_auth_client_discover_issuer(client: *mut GopherAuthClient, issuer: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.discover_issuer(str_arg(issuer, "issuer")?)
+    }
+}

@@ -130,7 +130,7 @@ PROVIDER_REQUIRED: dict[str, tuple[str, ...]] = {
     "keycloak": ("realm_url", "audience"),
     "cognito": ("region", "user_pool_id", "client_ids"),
     "workos": ("authkit_domain", "audience"),
-    "oidc": ("issuer", "audience", "jwks_uri"),
+    "oidc": ("issuer", "audience"),
 }
 
 

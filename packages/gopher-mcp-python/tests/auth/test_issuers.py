@@ -5,6 +5,11 @@ request."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -94,7 +99,7 @@ def test_a_static_jwks_serves_every_issuer_without_its_own() -> None:
             },
             "trusted twice",
         ),
-        ({"issuers": (TrustedIssuer("https://a/"),)}, "jwks_uri is required"),
+        ({"issuers": (TrustedIssuer("issuer-a"),)}, "discovered"),
         (
             {"jwks_uri": "https://a/j", "issuers": (TrustedIssuer("https://a/", "https://a/j"),)},
             "give issuer too",
@@ -111,3 +116,68 @@ def test_trusted_issuer_checks_its_fields() -> None:
         TrustedIssuer("")
     with pytest.raises(ValueError, match="jwks_uri"):
         TrustedIssuer("https://a/", "ftp://a/jwks")
+
+
+@contextmanager
+def _idp(routes: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
+    """A loopback IdP serving JSON documents by path (404 otherwise); yields (base, requests)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            document = routes.get(self.path)
+            body = json.dumps(document).encode() if document is not None else b"{}"
+            self.send_response(200 if document is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_an_issuer_without_keys_is_discovered() -> None:
+    key = generate_key("ES256", "disc")
+    routes: dict[str, Any] = {}
+    with _idp(routes) as (base, seen):
+        issuer = base + "/realms/mcp"
+        routes["/realms/mcp/.well-known/openid-configuration"] = {
+            "issuer": issuer,
+            "jwks_uri": issuer + "/certs",
+        }
+        routes["/realms/mcp/certs"] = jwks(key)
+        config = ResourceServerConfig(server_url=SERVER_URL, issuer=issuer)
+        assert config.jwks_uri == ""
+        with Authenticator(config) as auth:
+            assert seen == []
+            context = auth.authenticate(_bearer(mint(key, claims(issuer, RESOURCE))))
+            assert isinstance(context, AuthContext), context
+            assert seen == ["/realms/mcp/.well-known/openid-configuration", "/realms/mcp/certs"]
+
+
+def test_a_discovery_issuer_mismatch_is_a_server_error_not_a_401() -> None:
+    key = generate_key("ES256", "disc")
+    routes: dict[str, Any] = {}
+    with _idp(routes) as (base, _):
+        routes["/.well-known/openid-configuration"] = {
+            "issuer": base + "/",  # the IdP's issuer has the trailing slash
+            "jwks_uri": base + "/jwks",
+        }
+        routes["/jwks"] = jwks(key)
+        config = ResourceServerConfig(server_url=SERVER_URL, issuers=(TrustedIssuer(base),))
+        with Authenticator(config) as auth:
+            result = auth.authenticate(_bearer(mint(key, claims(base, RESOURCE))))
+            assert isinstance(result, Challenge)
+            assert result.status == 500

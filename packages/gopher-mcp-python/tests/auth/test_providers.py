@@ -410,8 +410,8 @@ def test_workos_and_generic_oidc(serve: Any, key: SigningKey) -> None:
     generic.ok(raw_token(key, at_jwt, oidc_claims))
     bound = dict(oidc_claims, cnf={"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"})
     generic.refused(raw_token(key, at_jwt, bound), 401)
-    with pytest.raises(ValueError, match="jwks_uri"):
-        providers.oidc("https://idp.example.org", RESOURCE, server_url=SERVER)
+    discovered = providers.oidc("https://idp.example.org/", RESOURCE, server_url=SERVER)
+    assert discovered.issuers[0].jwks_uri == ""  # found by discovery
 
 
 def test_presets_refuse_what_they_set_themselves() -> None:

@@ -68,18 +68,24 @@ def _context_from(payload: TokenPayload) -> AuthContext:
 
 
 def _trust_issuers(client: GopherAuthClient, config: ResourceServerConfig) -> None:
-    """Give the client every trusted issuer after the first, and each issuer its static keys.
+    """Give the client every trusted issuer after the first, and each issuer its keys.
 
     An issuer's static keys are its own ``jwks``, else the config's ``jwks`` (which serves
-    every issuer).
+    every issuer); an issuer with neither keys nor ``jwks_uri`` is discovered.
     """
     first, *others = config.issuers
     if first.jwks or config.jwks:
         client.load_jwks(first.jwks or config.jwks)
+    elif not first.jwks_uri:
+        client.discover_issuer(first.issuer)
     for trusted in others:
+        keys = trusted.jwks or config.jwks
+        if not trusted.jwks_uri and not keys:
+            client.discover_issuer(trusted.issuer)
+            continue
         client.add_issuer(trusted.issuer, trusted.jwks_uri)
-        if trusted.jwks or config.jwks:
-            client.load_issuer_jwks(trusted.issuer, trusted.jwks or config.jwks)
+        if keys:
+            client.load_issuer_jwks(trusted.issuer, keys)
 
 
 class Authenticator:

@@ -80,7 +80,8 @@ class TrustedIssuer:
     Attributes:
         issuer: the issuer identifier; a token's ``iss`` must equal it byte for byte (mind
             trailing slashes: Auth0's issuer ends with ``/``, Okta's does not).
-        jwks_uri: where this issuer publishes its signing keys.
+        jwks_uri: where this issuer publishes its signing keys; "" (and no ``jwks``) means
+            discovery from the issuer's metadata, whose ``issuer`` must equal it exactly.
         jwks: a static JWK Set (JSON text) for this issuer instead of fetching.
 
     A token is checked only with the keys of the issuer its ``iss`` names; a token naming no
@@ -109,7 +110,8 @@ class ResourceServerConfig:
         server_url: the public base URL of the server, e.g. ``https://mcp.example.com``.
         issuer: the authorization server's issuer identifier; ``iss`` must equal it exactly.
             Optional when ``issuers`` is given; after construction, the first trusted issuer.
-        jwks_uri: where the issuer publishes its signing keys ("" when ``jwks`` is given).
+        jwks_uri: where the issuer publishes its signing keys; "" (and no ``jwks``) means
+            discovery from the issuer's OpenID Connect / RFC 8414 metadata.
         issuers: several trusted authorization servers (:class:`TrustedIssuer`), each with
             its own keys; with ``issuer`` also given, that one comes first. After
             construction, every trusted issuer in order.
@@ -217,10 +219,14 @@ class ResourceServerConfig:
                 raise ValueError(f"issuer {item.issuer!r} is trusted twice")
             seen.add(item.issuer)
             if not item.jwks_uri and not item.jwks and not self.jwks:
-                raise ValueError(
-                    f"jwks_uri is required for issuer {item.issuer!r} (or give a static JWK Set "
-                    "in jwks)"
-                )
+                # No keys given: discovered from the issuer's metadata, so it must be a URL.
+                try:
+                    _check_url("issuer", item.issuer)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"issuer {item.issuer!r} has no jwks_uri or jwks, so its keys are "
+                        f"discovered from its metadata, which needs a URL issuer: {exc}"
+                    ) from None
         return tuple(trusted)
 
     def _policy_options(self, given: Mapping[str, str]) -> dict[str, str]:

@@ -281,16 +281,15 @@ def oidc(
 ) -> ResourceServerConfig:
     """Any standards-based authorization server issuing JWT access tokens (RFC 9068).
 
-    ``issuer`` exactly as its metadata's ``issuer`` (mind the trailing slash). This version
-    does not fetch the metadata document: give ``jwks_uri`` from it (or a static ``jwks=``).
+    ``issuer`` exactly as its metadata's ``issuer`` (mind the trailing slash). Without
+    ``jwks_uri`` (or a static ``jwks=``), the keys are found by discovery: the issuer's
+    ``/.well-known/openid-configuration`` (else RFC 8414 metadata) names the ``jwks_uri``, and
+    its ``issuer`` must equal ``issuer`` byte for byte — a mismatch (such as a missing
+    trailing slash) makes every request fail with a server error whose log names both
+    strings.
 
     At the IdP: issue JWT access tokens whose ``aud`` contains ``audience`` (RFC 8707 resource
     indicators: this server's URL).
     """
-    if not jwks_uri and not settings.get("jwks"):
-        raise ValueError(
-            f"oidc({issuer!r}): give jwks_uri= (the jwks_uri of the issuer's "
-            "/.well-known/openid-configuration) or a static jwks=; discovery is not done here"
-        )
     trusted = TrustedIssuer(issuer, jwks_uri)
     return _build(server_url, (trusted,), audiences=_names("audience", audience), **settings)

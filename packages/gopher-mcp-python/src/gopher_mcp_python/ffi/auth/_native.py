@@ -112,6 +112,9 @@ class NativeFunctions:
         self.gopher_auth_client_load_issuer_jwks: Callable[[Any, bytes, bytes], int] = _bind(
             lib, "gopher_auth_client_load_issuer_jwks", _i32, _ptr, _str, _str
         )
+        self.gopher_auth_client_discover_issuer: Callable[[Any, bytes], int] = _bind(
+            lib, "gopher_auth_client_discover_issuer", _i32, _ptr, _str
+        )
         # validation options
         self.gopher_auth_validation_options_create: Callable[[Any], int] = _bind(
             lib, "gopher_auth_validation_options_create", _i32, _out_ptr

@@ -234,6 +234,27 @@ class GopherAuthClient:
         )
         return self
 
+    def discover_issuer(self, issuer: str) -> GopherAuthClient:
+        """Find the keys of ``issuer`` from its metadata (OpenID Connect Discovery, then RFC 8414).
+
+        The metadata's ``issuer`` must equal ``issuer`` byte for byte; otherwise validations
+        fail with ``INVALID_CONFIG`` naming both strings. Trusts ``issuer`` if it is not yet
+        trusted, or switches the creation issuer of a client made with ``jwks_uri=""``.
+        Nothing is fetched here: the first validation that needs keys does it.
+
+        Raises:
+            GopherInvalidConfigError: not an absolute http(s) URL, or the issuer already has a
+                ``jwks_uri`` or static keys.
+
+        """
+        raw_issuer = encode_argument(issuer, "issuer")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_discover_issuer(self._live(), raw_issuer),
+            "gopher_auth_client_discover_issuer",
+        )
+        return self
+
     def load_issuer_jwks(self, issuer: str, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
         """:meth:`load_jwks` for the trusted issuer ``issuer``.
 
