@@ -140,3 +140,19 @@ def test_validation_options_audience_list(native_library: Any) -> None:
             options.set_audiences("a")
         with pytest.raises(GopherInvalidParameterError, match="non-empty"):
             options.set_audiences(["a", ""])
+
+
+def test_clients_with_other_scope_sources_never_share_granted_scopes(
+    make: Any, rs_key: SigningKey
+) -> None:
+    # The same token bytes through two servers: the process-wide payload memo must not hand
+    # one client's granted scopes to the other (roles grant scopes only where configured).
+    with_roles = make(scope_claims=("scope", "roles"))
+    plain = make()
+    token = mint(rs_key, claims(ISSUER, RESOURCE, scope="openid", roles=["mcp:admin"]))
+    for first, second in ((with_roles, plain), (plain, with_roles), (with_roles, plain)):
+        for auth in (first, second):
+            context = _call(auth, token)
+            assert isinstance(context, AuthContext), context
+            expected = ("openid", "mcp:admin") if auth is with_roles else ("openid",)
+            assert context.scopes == expected

@@ -148,6 +148,10 @@ class GopherAuthClient:
         self._validate = functions.gopher_auth_validate_token
         self._validate_and_extract = functions.gopher_auth_validate_and_extract
         self._payloads = PayloadReader(functions)
+        # The process-wide memo of decoded payloads is keyed by token bytes, but the granted
+        # scopes also depend on this client's scope_claims: a client with other scope sources
+        # keys its entries apart (tokens never hold a NUL, so the prefix cannot collide).
+        self._memo_prefix = b""
         self.jwks_uri = jwks_uri
         self.issuer = issuer
 
@@ -191,6 +195,8 @@ class GopherAuthClient:
             functions.gopher_auth_client_set_option(self._live(), raw_name, raw_value),
             f"gopher_auth_client_set_option({name!r})",
         )
+        if name == "scope_claims":
+            self._memo_prefix = raw_value + b"\x00"
         return self
 
     def load_jwks(self, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
@@ -349,7 +355,8 @@ class GopherAuthClient:
                 return converted, None  # type: ignore[return-value]
             data = converted
         buffers = _buffers
-        known = _decoded.get(data)
+        memo_key = self._memo_prefix + data if self._memo_prefix else data
+        known = _decoded.get(memo_key)
         if known is not None:  # claims seen before: only the verdict is needed, checked anew
             code = self._validate(self._pointer, data, options_pointer, buffers.result_address)
             if code == 0:
@@ -371,7 +378,7 @@ class GopherAuthClient:
             # `sub`, `iss`, `aud` or `scope`): refused like any other unusable token, as a
             # verdict rather than an exception, so callers answer 401 and never 500.
             return ValidationResult(False, GopherAuthError.INVALID_TOKEN, exc.native_message), None
-        _decoded.remember(data, fields)
+        _decoded.remember(memo_key, fields)
         return _VALID, fields.to_payload()
 
     def extract_payload(self, token: str | bytes) -> TokenPayload:
