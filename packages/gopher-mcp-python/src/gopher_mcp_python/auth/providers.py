@@ -281,12 +281,12 @@ def oidc(
 ) -> ResourceServerConfig:
     """Any standards-based authorization server issuing JWT access tokens (RFC 9068).
 
-    ``issuer`` exactly as its metadata's ``issuer`` (mind the trailing slash). Without
-    ``jwks_uri`` (or a static ``jwks=``), the keys are found by discovery: the issuer's
+    ``issuer`` exactly as its metadata's ``issuer`` (mind the trailing slash: a token whose
+    ``iss`` differs is refused with 401 and the log names both strings). Without ``jwks_uri``
+    (or a static ``jwks=``), the keys are found by discovery: the issuer's
     ``/.well-known/openid-configuration`` (else RFC 8414 metadata) names the ``jwks_uri``, and
-    its ``issuer`` must equal ``issuer`` byte for byte — a mismatch (such as a missing
-    trailing slash) makes every request fail with a server error whose log names both
-    strings.
+    its ``issuer`` must equal ``issuer`` byte for byte, else requests fail with a server error
+    whose log names both strings.
 
     At the IdP: issue JWT access tokens whose ``aud`` contains ``audience`` (RFC 8707 resource
     indicators: this server's URL).
