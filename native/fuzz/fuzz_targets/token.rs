@@ -62,6 +62,21 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(unverified.scopes.iter().all(|s| claims::is_scope_token(s)));
+        let audiences = ["https://mcp.example.com".to_owned(), "app".to_owned()];
+        let scopes = ["mcp:read".to_owned()];
+        let policy_req = claims::RequirementsRef {
+            issuer: "https://auth.example.com/",
+            audiences: &audiences,
+            scopes: &scopes,
+            clock_skew: 60,
+            allow_bound: false,
+            policy: policy(),
+        };
+        match claims::check_full(&unverified, policy_req, 1_767_225_600) {
+            Ok(Some(granted)) => assert!(granted.iter().all(|s| claims::is_scope_token(s))),
+            Ok(None) => {}
+            Err(e) => assert!(e.message.len() <= 512, "unbounded policy message"),
+        }
     }
     let result = jwt::decode(token, 16384, AlgorithmSet::all()).and_then(|decoded| {
         jwt::verify(&decoded, keys())?;
