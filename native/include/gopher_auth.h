@@ -41,8 +41,15 @@
 extern "C" {
 #endif
 
-/* Bumped on every incompatible change to this header. */
-#define GOPHER_AUTH_ABI_VERSION 1
+/* Bumped on every incompatible change to this header.
+ * 2: ES512 (P-521) accepted; ID/refresh/logout and key-bound (cnf) tokens refused,
+ *    scope items must be RFC 6749 scope-tokens, options allow_bound_tokens_as_bearer,
+ *    audience_claim, scope_claims, required_claims, functions
+ *    gopher_auth_client_add_issuer, gopher_auth_client_load_issuer_jwks,
+ *    gopher_auth_client_discover_issuer,
+ *    gopher_auth_validation_options_set_audiences, gopher_auth_payload_get_scopes_json /
+ *    _audience_json / _client_id. */
+#define GOPHER_AUTH_ABI_VERSION 2
 
 typedef enum gopher_auth_error {
     GOPHER_AUTH_SUCCESS = 0,
@@ -116,6 +123,16 @@ void gopher_auth_free_string(char *s);
 /*
  * Creates a client that validates tokens issued by `issuer` (compared byte for
  * byte with the `iss` claim) with keys from `jwks_uri`.
+ *
+ * Every client accepts only bearer access tokens. Refused with
+ * INVALID_TOKEN, whatever the options, each with a message naming its rule:
+ *   - rule payload-typ: a payload `typ` claim other than "Bearer" or "at+jwt"
+ *     (case-insensitive), e.g. Keycloak's "ID", "Refresh", "Logout";
+ *   - rule token_use: a `token_use` claim other than "access" (Cognito "id");
+ *   - rule id-token: a payload carrying `nonce` or `at_hash` (OpenID Connect
+ *     ID tokens);
+ *   - rule cnf: a payload carrying `cnf` (a DPoP- or mTLS-bound token, RFC 9449
+ *     §7.2, RFC 8705) unless the option allow_bound_tokens_as_bearer is set.
  * jwks_uri: an https:// URL (http:// only to a loopback host unless the option
  *           allow_insecure_http is set), or "" for a client that only uses keys
  *           given with gopher_auth_client_load_jwks. Keys are fetched lazily, on
@@ -146,21 +163,83 @@ int32_t gopher_auth_client_destroy(gopher_auth_client_t *client);
  *   ca_bundle             path of a PEM file of trust anchors used instead of the system roots
  *   max_token_bytes       tokens longer than this are rejected unparsed (default 16384, 256..1048576)
  *   allowed_algorithms    comma-separated subset of RS256,RS384,RS512,PS256,PS384,PS512,
- *                         ES256,ES384,EdDSA (default: all of them)
+ *                         ES256,ES384,ES512,EdDSA (default: all of them; ES512 is ECDSA
+ *                         P-521 with SHA-512, a 132-byte r||s signature)
+ *   allow_bound_tokens_as_bearer  "true"/"false": accept tokens carrying `cnf`
+ *                         (sender-constrained) presented as Bearer tokens, for
+ *                         deployments that knowingly accept the risk (default false)
+ *   audience_claim        the claim that must contain one of the audiences of the
+ *                         validation options (default "aud"; Cognito: "client_id"); a
+ *                         string or an array of strings, required when audiences are set
+ *   scope_claims          comma-separated claims that grant scopes, in order (default
+ *                         "scope,scp"): names or dotted paths into nested objects
+ *                         ("roles", "permissions", "realm_access.roles",
+ *                         "resource_access.<client>.roles"); a claim whose exact name
+ *                         holds dots is used before the path. A string value is split
+ *                         at single spaces, an array gives its strings; only RFC 6749
+ *                         scope-tokens are granted. At most 16, each at most 256 bytes.
+ *   required_claims       a JSON object of claim name -> exact string value, e.g.
+ *                         {"token_use":"access"} ("" = none; at most 32); a token
+ *                         whose claim is absent or differs is INVALID_TOKEN
  */
 int32_t gopher_auth_client_set_option(gopher_auth_client_t *client,
                                       const char *name,
                                       const char *value);
 
 /*
- * Replaces the client's keys with the JWK Set in `jwks_json` and stops all
- * fetching: the client validates with these keys only. Unusable keys (RSA
+ * Replaces the keys of the client's creation issuer with the JWK Set in
+ * `jwks_json` and stops its fetching: that issuer's tokens are validated with
+ * these keys only. Unusable keys (RSA
  * under 2048 bits, use other than "sig", oct, unknown kty) are skipped.
  * Errors: INVALID_PARAMETER, INVALID_KEY (not a JWK Set, too large, or no
  * usable key at all).
  */
 int32_t gopher_auth_client_load_jwks(gopher_auth_client_t *client,
                                      const char *jwks_json);
+
+/*
+ * Trusts one more issuer on this client, with its own keys: `issuer` is
+ * compared byte for byte with a token's `iss`, which selects the issuer before
+ * any key is looked up or fetched. A token whose `iss` names no trusted issuer
+ * is refused with INVALID_ISSUER without any network request, and a key of one
+ * issuer never verifies a token of another (even with the same kid).
+ * jwks_uri: as for gopher_auth_client_create ("" = keys only from
+ *           gopher_auth_client_load_issuer_jwks). The client's fetch options
+ *           apply to every issuer.
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (empty or longer than 2048 bytes,
+ * already trusted, malformed URL, more than 64 issuers).
+ */
+int32_t gopher_auth_client_add_issuer(gopher_auth_client_t *client,
+                                      const char *issuer,
+                                      const char *jwks_uri);
+
+/*
+ * Finds the keys of `issuer` by discovery: its metadata at
+ * <issuer>/.well-known/openid-configuration (OpenID Connect Discovery), else at
+ * /.well-known/oauth-authorization-server inserted before the issuer's path
+ * (RFC 8414), names the jwks_uri. Fetched like a JWKS (https only except
+ * loopback unless allow_insecure_http, no redirects, request_timeout, size
+ * cap), on the first validation that needs keys, single-flight; the jwks_uri
+ * is cached for cache_duration and kept while the metadata is unreachable.
+ * The document's `issuer` must equal `issuer` byte for byte, else validations
+ * fail with INVALID_CONFIG naming both strings.
+ * Trusts `issuer` if it is not trusted yet, or switches a trusted issuer that
+ * has neither a jwks_uri nor static keys (the creation issuer of a client
+ * created with jwks_uri "") to discovery.
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (not an absolute http(s) URL
+ * without query, already has keys or a jwks_uri, more than 64 issuers).
+ */
+int32_t gopher_auth_client_discover_issuer(gopher_auth_client_t *client,
+                                           const char *issuer);
+
+/*
+ * As gopher_auth_client_load_jwks for the trusted issuer `issuer` (the issuer
+ * given to gopher_auth_client_create or gopher_auth_client_add_issuer).
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (issuer not trusted), INVALID_KEY.
+ */
+int32_t gopher_auth_client_load_issuer_jwks(gopher_auth_client_t *client,
+                                            const char *issuer,
+                                            const char *jwks_json);
 
 /* ------------------------------------------------------- validation options */
 
@@ -174,9 +253,17 @@ int32_t gopher_auth_validation_options_destroy(gopher_auth_validation_options_t 
 int32_t gopher_auth_validation_options_set_scopes(gopher_auth_validation_options_t *options,
                                                   const char *scopes);
 
-/* The audience that `aud` must contain byte for byte ("" = no audience check). */
+/* The audience that `aud` (or the client's audience_claim) must contain byte
+ * for byte ("" = no audience check). Replaces any list set below. */
 int32_t gopher_auth_validation_options_set_audience(gopher_auth_validation_options_t *options,
                                                     const char *audience);
+
+/* Several accepted audiences, as a JSON array of non-empty strings: the token
+ * passes when its audience claim contains any of them ("[]" = no audience
+ * check, as set_audience("")). Duplicates collapse. INVALID_PARAMETER for
+ * anything else or more than 16384 bytes. Replaces set_audience's value. */
+int32_t gopher_auth_validation_options_set_audiences(gopher_auth_validation_options_t *options,
+                                                     const char *audiences_json);
 
 /* Clock skew in seconds, applied to exp, nbf and iat (0..86400). */
 int32_t gopher_auth_validation_options_set_clock_skew(gopher_auth_validation_options_t *options,
@@ -228,8 +315,22 @@ int32_t gopher_auth_extract_payload(const char *token,
 /* String getters: *out receives a new string (free with gopher_auth_free_string),
  * or NULL when the claim is absent or not of the expected type. */
 int32_t gopher_auth_payload_get_subject(const gopher_auth_token_payload_t *payload, char **out);
-/* Granted scopes (`scope` then `scp`), space-separated, duplicates removed. */
+/* Granted scopes (`scope` then `scp`), space-separated, duplicates removed.
+ * Only RFC 6749 scope-tokens are granted (printable ASCII without space, '"'
+ * and '\'): an item such as "a b" in an `scp` array grants nothing, so this
+ * list splits back into exactly the granted scopes. Prefer _scopes_json. */
 int32_t gopher_auth_payload_get_scopes(const gopher_auth_token_payload_t *payload, char **out);
+/* The granted scopes as a JSON array of strings, in token order ("[]" when none):
+ * the form a binding should use, as it cannot be split into more scopes. For a
+ * payload from gopher_auth_validate_and_extract these are the scopes granted
+ * under the client's scope_claims (as is _get_scopes); otherwise scope, scp. */
+int32_t gopher_auth_payload_get_scopes_json(const gopher_auth_token_payload_t *payload, char **out);
+/* `aud` as a JSON array of strings ("[]" when absent or ill-typed). */
+int32_t gopher_auth_payload_get_audience_json(const gopher_auth_token_payload_t *payload, char **out);
+/* The OAuth client the token was issued to: the first present of `client_id`,
+ * `azp`, `cid` (Okta), `appid` (Entra v1). NULL when none is present or the first
+ * present one is not a string. */
+int32_t gopher_auth_payload_get_client_id(const gopher_auth_token_payload_t *payload, char **out);
 /* `aud`; an array is returned as its members joined by single spaces. */
 int32_t gopher_auth_payload_get_audience(const gopher_auth_token_payload_t *payload, char **out);
 int32_t gopher_auth_payload_get_issuer(const gopher_auth_token_payload_t *payload, char **out);

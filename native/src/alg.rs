@@ -12,11 +12,12 @@ pub enum Algorithm {
     PS512,
     ES256,
     ES384,
+    ES512,
     EdDSA,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 9] = [
+    pub const ALL: [Algorithm; 10] = [
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
@@ -25,6 +26,7 @@ impl Algorithm {
         Algorithm::PS512,
         Algorithm::ES256,
         Algorithm::ES384,
+        Algorithm::ES512,
         Algorithm::EdDSA,
     ];
 
@@ -43,6 +45,7 @@ impl Algorithm {
             Algorithm::PS512 => "PS512",
             Algorithm::ES256 => "ES256",
             Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
             Algorithm::EdDSA => "EdDSA",
         }
     }
@@ -69,7 +72,7 @@ impl AlgorithmSet {
             let name = part.trim();
             match Algorithm::from_name(name) {
                 Some(a) => bits |= 1 << a as u16,
-                None => return Err(format!("unsupported algorithm {name:?} (supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)")),
+                None => return Err(format!("unsupported algorithm {name:?} (supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)")),
             }
         }
         if bits == 0 {
@@ -95,7 +98,7 @@ mod tests {
             assert_eq!(Algorithm::from_name(a.name()), Some(a));
         }
         for bad in [
-            "none", "None", "HS256", "rs256", "Rs256", "ES512", "ES256K", "Ed25519", "EDDSA", "",
+            "none", "None", "HS256", "rs256", "Rs256", "es512", "ES256K", "Ed25519", "EDDSA", "",
             " RS256",
         ] {
             assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");

@@ -101,6 +101,28 @@ impl TokenCache {
         None
     }
 
+    /// As [`TokenCache::get`], for a client with several issuers: `generation_of` gives the
+    /// current key-set generation of the store the cached claims' issuer selects (None: the
+    /// issuer is gone or has no keys, and the entry is dropped). Generations are unique across
+    /// stores, so an entry can only match the store that verified it.
+    pub fn get_by(
+        &self,
+        token: &str,
+        allowed: AlgorithmSet,
+        generation_of: impl FnOnce(&Claims) -> Option<u64>,
+    ) -> Option<Arc<Claims>> {
+        if self.capacity() == 0 {
+            return None;
+        }
+        let mut map = lock(self.shard(token));
+        let entry = map.get(token)?;
+        if allowed.contains(entry.alg) && generation_of(&entry.claims) == Some(entry.generation) {
+            return Some(entry.claims.clone());
+        }
+        map.remove(token);
+        None
+    }
+
     /// Forgets `token` (its cached claims failed a re-check, e.g. it expired).
     pub fn remove(&self, token: &str) {
         if self.capacity() > 0 {

@@ -5,6 +5,7 @@
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::json;
 use crate::payload::{Registered, Val};
+use crate::policy::ClaimPolicy;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -31,8 +32,98 @@ pub struct Claims {
     pub expiration: Option<f64>,
     pub not_before: Option<f64>,
     pub issued_at: Option<f64>,
-    /// Granted scopes: `scope` (space-separated string) then `scp` (array or string), deduplicated.
+    /// Granted scopes: `scope` (space-separated string) then `scp` (array or string),
+    /// deduplicated; only RFC 6749 scope-tokens (see [`is_scope_token`]), so no item holds a
+    /// space and a space-joined list splits back into exactly these items.
     pub scopes: Vec<String>,
+    /// The OAuth client the token was issued to: the first present of `client_id`, `azp`,
+    /// `cid`, `appid` (None when that claim is not a string, or none is present).
+    pub client_id: Option<String>,
+    /// Why this payload is not an access token (ID, refresh or logout token), decided at parse
+    /// time; `check` refuses it with this message.
+    not_access: Option<String>,
+    /// The payload carries `cnf`: the token is bound to a key (DPoP, mTLS).
+    key_bound: bool,
+}
+
+/// RFC 6749 §3.3 scope-token: `1*( %x21 / %x23-5B / %x5D-7E )` — printable ASCII without
+/// space, `"` and `\`. Anything else (empty, spaces, control or non-ASCII characters) is not a
+/// scope and grants nothing.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+/// The first present of the client id claims; None when it is not a string (no fallback to
+/// the next claim: the token does not get to choose).
+fn client_id_of(reg: &Registered<'_>) -> Option<String> {
+    [&reg.client_id, &reg.azp, &reg.cid, &reg.appid]
+        .into_iter()
+        .find_map(Option::as_ref)
+        .and_then(|v| match v {
+            Val::Str(s) => Some(s.clone().into_owned()),
+            _ => None,
+        })
+}
+
+/// Why a payload is not an access token, or None. The rules (each names itself in the
+/// message): a payload `typ` other than `Bearer`/`at+jwt` (any case; Keycloak marks ID,
+/// refresh and logout tokens `ID`, `Refresh`, `Logout`), a `token_use` other than `access`
+/// (Cognito ID tokens say `id`), and `nonce` or `at_hash` (OpenID Connect ID tokens).
+fn not_an_access_token(reg: &Registered<'_>) -> Option<String> {
+    if let Some(typ) = &reg.typ {
+        match typ {
+            Val::Str(s) if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("at+jwt") => {
+            }
+            Val::Str(s) => {
+                return Some(format!(
+                    "the token is not an access token: its payload typ is {} (rule payload-typ: \
+                     only Bearer or at+jwt is an access token; ID, refresh and logout tokens are \
+                     refused)",
+                    quote(s, 32)
+                ))
+            }
+            other => {
+                return Some(format!(
+                    "the token is not an access token: its payload typ is {} (rule payload-typ: \
+                     must be the string Bearer or at+jwt when present)",
+                    other.kind()
+                ))
+            }
+        }
+    }
+    if let Some(use_) = &reg.token_use {
+        match use_ {
+            Val::Str(s) if s == "access" => {}
+            Val::Str(s) => {
+                return Some(format!(
+                    "the token is not an access token: token_use is {} (rule token_use: must be \
+                     \"access\" when present)",
+                    quote(s, 32)
+                ))
+            }
+            other => {
+                return Some(format!(
+                    "the token is not an access token: token_use is {} (rule token_use: must be \
+                     the string \"access\" when present)",
+                    other.kind()
+                ))
+            }
+        }
+    }
+    for (name, present) in [
+        ("nonce", reg.nonce.is_some()),
+        ("at_hash", reg.at_hash.is_some()),
+    ] {
+        if present {
+            return Some(format!(
+                "the token is an OpenID Connect ID token, not an access token (rule id-token: \
+                 the payload carries {name})"
+            ));
+        }
+    }
+    None
 }
 
 /// Whether a registered claim is absent, of the type the policy needs, or of another JSON
@@ -86,6 +177,8 @@ fn audience_list(value: Option<&Val<'_>>) -> (Vec<String>, Shape) {
 
 /// Scopes granted by `scope` and `scp`. `scope` counts only as a string; `scp` as a string or
 /// as an array made only of strings. Anything else grants nothing.
+/// Items that are not RFC 6749 scope-tokens (an array item `"a b"`, `""`, control or
+/// non-ASCII characters, `"`, `\\`) are dropped; a string is split at single spaces first.
 fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String> {
     let mut listed: Vec<&str> = Vec::new();
     if let Some(Val::Str(s)) = scope {
@@ -102,7 +195,7 @@ fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String>
     let mut out: Vec<String> = Vec::with_capacity(listed.len());
     if listed.len() <= 32 {
         for s in listed {
-            if !s.is_empty() && !out.iter().any(|o| o == s) {
+            if is_scope_token(s) && !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
             }
         }
@@ -111,7 +204,7 @@ fn granted_scopes(scope: Option<&Val<'_>>, scp: Option<&Val<'_>>) -> Vec<String>
         out.extend(
             listed
                 .into_iter()
-                .filter(|s| !s.is_empty() && seen.insert(s))
+                .filter(|s| is_scope_token(s) && seen.insert(s))
                 .map(str::to_owned),
         );
     }
@@ -144,6 +237,9 @@ impl Claims {
             not_before,
             issued_at,
             scopes: granted_scopes(reg.scope.as_ref(), reg.scp.as_ref()),
+            client_id: client_id_of(reg),
+            not_access: not_an_access_token(reg),
+            key_bound: reg.cnf.is_some(),
         }
     }
 
@@ -186,29 +282,39 @@ pub struct Requirements {
     pub audience: Option<String>,
     pub scopes: Vec<String>,
     pub clock_skew: i64,
+    /// Accept a key-bound (`cnf`) token presented as a bearer token (off by default).
+    pub allow_bound: bool,
 }
 
 impl Requirements {
-    /// A borrowed view, for [`check_ref`].
+    /// A borrowed view, for [`check_ref`] (with the default claim policy).
     pub fn view(&self) -> RequirementsRef<'_> {
         RequirementsRef {
             issuer: &self.issuer,
-            audience: self.audience.as_deref(),
+            audiences: self.audience.as_slice(),
             scopes: &self.scopes,
             clock_skew: self.clock_skew,
+            allow_bound: self.allow_bound,
+            policy: ClaimPolicy::default_ref(),
         }
     }
 }
 
 /// [`Requirements`] borrowed from where they are configured: the client checks every token
-/// against its own issuer and the caller's options without copying them per validation.
+/// against its own issuer, claim policy and the caller's options without copying them per
+/// validation.
 #[derive(Clone, Copy, Debug)]
 pub struct RequirementsRef<'a> {
     pub issuer: &'a str,
-    /// None = no audience check (`aud` must still be present and well-typed).
-    pub audience: Option<&'a str>,
+    /// The token's audience claim must contain one of these; empty = no audience check (the
+    /// claim must still be present and well-typed).
+    pub audiences: &'a [String],
     pub scopes: &'a [String],
     pub clock_skew: i64,
+    /// Accept a key-bound (`cnf`) token presented as a bearer token.
+    pub allow_bound: bool,
+    /// Audience claim, scope sources, required claims.
+    pub policy: &'a ClaimPolicy,
 }
 
 fn invalid_token(message: String) -> Error {
@@ -225,6 +331,26 @@ fn time_claim(shape: Shape, value: Option<f64>, name: &str) -> Result<Option<f64
     }
 }
 
+/// The `iss` shape check of [`check`] alone: INVALID_TOKEN when absent or not a string,
+/// INVALID_ISSUER when it differs from `expected`.
+pub fn check_issuer_claim(claims: &Claims, expected: &str) -> Result<()> {
+    match (claims.shapes.iss, claims.issuer.as_deref()) {
+        (Shape::Wrong(kind), _) => Err(invalid_token(format!(
+            "the iss claim must be a string, found {kind}"
+        ))),
+        (_, None) => Err(invalid_token("the token has no iss claim".into())),
+        (_, Some(iss)) if iss != expected => Err(Error::new(
+            ErrorCode::InvalidIssuer,
+            format!(
+                "issuer mismatch: expected {}, got {}",
+                quote(expected, QUOTE_CHARS),
+                quote(iss, QUOTE_CHARS)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Formats a time value for messages: whole seconds as integers, fractions to milliseconds,
 /// and absurd magnitudes in scientific notation so a message never grows with the claim.
 fn show_time(t: f64) -> String {
@@ -237,19 +363,45 @@ fn show_time(t: f64) -> String {
     }
 }
 
-/// Checks exp/nbf/iat (with skew both ways) at `now` (Unix seconds), iss, aud, scopes, in this
-/// order: INVALID_TOKEN for missing/ill-typed claims, EXPIRED_TOKEN, INVALID_ISSUER (message
-/// names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE (names the missing scopes).
+/// Checks the token kind (an access token, not key-bound unless allowed), exp/nbf/iat (with
+/// skew both ways) at `now` (Unix seconds), iss, aud, scopes, in this order: INVALID_TOKEN for
+/// a token that is not a bearer access token and for missing/ill-typed claims, EXPIRED_TOKEN,
+/// INVALID_ISSUER (message names both values, bounded), INVALID_AUDIENCE, INSUFFICIENT_SCOPE
+/// (names the missing scopes).
 pub fn check(claims: &Claims, req: &Requirements, now: i64) -> Result<()> {
     check_ref(claims, req.view(), now)
 }
 
 /// [`check`] with borrowed requirements (the client's hot path).
 pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<()> {
+    check_full(claims, req, now).map(drop)
+}
+
+/// [`check_ref`], also returning the scopes granted under a non-default scope policy (None
+/// when the policy is the default one: then they are `claims.scopes`).
+pub fn check_full(
+    claims: &Claims,
+    req: RequirementsRef<'_>,
+    now: i64,
+) -> Result<Option<Vec<String>>> {
     let shapes = &claims.shapes;
     // Seconds fit an f64 exactly up to 2^53, far beyond any real clock.
     let now_f = now as f64;
     let skew = req.clock_skew.max(0) as f64;
+
+    // Never an ID, refresh or logout token as an access token.
+    if let Some(why) = &claims.not_access {
+        return Err(invalid_token(why.clone()));
+    }
+    // A sender-constrained token is not a bearer token (RFC 9449 §7.2, RFC 8705 §3).
+    if claims.key_bound && !req.allow_bound {
+        return Err(invalid_token(
+            "the token is sender-constrained (its payload carries cnf: bound to a DPoP key or \
+             an mTLS certificate) and cannot be accepted as a Bearer token (rule cnf; the client \
+             option allow_bound_tokens_as_bearer accepts it)"
+                .into(),
+        ));
+    }
 
     // exp: required; valid iff now < exp + skew.
     let exp = time_claim(shapes.exp, claims.expiration, "exp")?.ok_or_else(|| {
@@ -308,26 +460,42 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         }
     }
 
-    // aud: required, a string or a non-empty array of strings; must contain the audience.
-    let audiences = &claims.audience;
-    match shapes.aud {
-        Shape::Absent => return Err(invalid_token("the token has no aud claim".into())),
+    // The audience claim (`aud` unless configured): required, a string or a non-empty array
+    // of strings; must contain one of the configured audiences.
+    let policy = req.policy;
+    let computed_audience;
+    let (audiences, aud_shape, aud_name) = if policy.audience_is_aud() {
+        (&claims.audience, shapes.aud, "aud")
+    } else {
+        let value = claims.raw().get(&policy.audience_claim);
+        let (list, shape) = audience_list(value.map(Val::from_value).as_ref());
+        computed_audience = list;
+        (&computed_audience, shape, policy.audience_claim.as_str())
+    };
+    match aud_shape {
+        Shape::Absent => return Err(invalid_token(format!("the token has no {aud_name} claim"))),
         Shape::Wrong(kind) => {
             return Err(invalid_token(format!(
-                "the aud claim must be a string or an array of strings, found {kind}"
+                "the {aud_name} claim must be a string or an array of strings, found {kind}"
             )))
         }
         Shape::Fits => {}
     }
     if audiences.is_empty() {
-        return Err(invalid_token("the aud claim is an empty array".into()));
+        return Err(invalid_token(format!(
+            "the {aud_name} claim is an empty array"
+        )));
     }
-    if let Some(expected) = req.audience {
-        if !audiences.iter().any(|a| a == expected) {
+    if let Some(expected) = req.audiences.first() {
+        if !audiences.iter().any(|a| req.audiences.contains(a)) {
+            let others = match req.audiences.len() {
+                1 => String::new(),
+                n => format!(" or one of {} other(s)", n - 1),
+            };
             return Err(Error::new(
                 ErrorCode::InvalidAudience,
                 format!(
-                    "the token is not for this audience: expected {} in aud ({} value(s), first {})",
+                    "the token is not for this audience: expected {}{others} in {aud_name} ({} value(s), first {})",
                     quote(expected, QUOTE_CHARS),
                     audiences.len(),
                     quote(audiences.first().map_or("", String::as_str), QUOTE_CHARS / 2)
@@ -336,11 +504,24 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
         }
     }
 
+    // Required claims: exact string values.
+    if !policy.required.is_empty() {
+        policy.check_required(claims.raw())?;
+    }
+
+    // Granted scopes: the typed `scope`/`scp` list, or the configured sources.
+    let computed_scopes = if policy.scopes_are_default() {
+        None
+    } else {
+        Some(policy.granted_scopes(claims.raw()))
+    };
+    let granted: &[String] = computed_scopes.as_deref().unwrap_or(&claims.scopes);
+
     // scopes: every required scope granted exactly.
     let missing: Vec<&str> = req
         .scopes
         .iter()
-        .filter(|s| !s.is_empty() && !claims.scopes.iter().any(|g| g == *s))
+        .filter(|s| !s.is_empty() && !granted.iter().any(|g| g == *s))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
@@ -360,7 +541,7 @@ pub fn check_ref(claims: &Claims, req: RequirementsRef<'_>, now: i64) -> Result<
             ),
         ));
     }
-    Ok(())
+    Ok(computed_scopes)
 }
 
 #[cfg(test)]
@@ -402,6 +583,7 @@ mod tests {
             audience: Some(AUD.into()),
             scopes: vec!["mcp:read".into()],
             clock_skew: 60,
+            allow_bound: false,
         }
     }
 
@@ -655,6 +837,223 @@ mod tests {
         let c = with("scope", json!(listed.join(" ")));
         assert_eq!(c.scopes.len(), 3000);
         assert_eq!(c.scopes.first().map(String::as_str), Some("s0"));
+    }
+
+    #[test]
+    fn id_refresh_and_logout_tokens_are_not_access_tokens() {
+        let refused = |c: &Claims, rule: &str| {
+            let e = check(c, &req(), NOW).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidToken, "{}", e.message);
+            assert!(e.message.contains(rule), "{rule}: {}", e.message);
+            assert!(e.message.len() < 300, "{}", e.message);
+        };
+        // Keycloak marks its tokens in the payload typ.
+        for typ in ["ID", "Refresh", "Logout", "id", "JWT", "", "Bearer "] {
+            refused(&with("typ", json!(typ)), "rule payload-typ");
+        }
+        refused(&with("typ", json!(["Bearer"])), "rule payload-typ");
+        refused(&with("typ", json!(null)), "rule payload-typ");
+        for typ in ["Bearer", "bearer", "BEARER", "at+jwt", "AT+JWT"] {
+            assert_eq!(code(&with("typ", json!(typ)), &req()), None, "{typ}");
+        }
+        // Cognito says token_use.
+        for token_use in ["id", "refresh", "Access", ""] {
+            refused(&with("token_use", json!(token_use)), "rule token_use");
+        }
+        refused(&with("token_use", json!(1)), "rule token_use");
+        assert_eq!(code(&with("token_use", json!("access")), &req()), None);
+        // OpenID Connect ID tokens carry nonce or at_hash.
+        refused(&with("nonce", json!("n-0S6_WzA2Mj")), "carries nonce");
+        refused(
+            &with("at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ")),
+            "carries at_hash",
+        );
+        refused(&with("nonce", json!(null)), "carries nonce");
+        // The rule applies before any other check, even on a token that would otherwise fail.
+        let mut b = base();
+        b["typ"] = json!("ID");
+        b["aud"] = json!("client-1");
+        assert_eq!(code(&claims(b), &req()), Some(ErrorCode::InvalidToken));
+        // A huge typ is quoted bounded.
+        refused(&with("typ", json!("x".repeat(10_000))), "rule payload-typ");
+    }
+
+    #[test]
+    fn key_bound_tokens_are_not_bearer_tokens_unless_allowed() {
+        for cnf in [
+            json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}),
+            json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}),
+            json!(null),
+            json!({}),
+        ] {
+            let c = with("cnf", cnf);
+            let e = check(&c, &req(), NOW).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidToken);
+            assert!(e.message.contains("rule cnf"), "{}", e.message);
+            let allowing = Requirements {
+                allow_bound: true,
+                ..req()
+            };
+            assert_eq!(code(&c, &allowing), None);
+        }
+    }
+
+    #[test]
+    fn only_scope_tokens_are_granted() {
+        assert!(
+            is_scope_token("mcp:read")
+                && is_scope_token("!#[]~")
+                && is_scope_token("api://x/y.read")
+        );
+        for bad in [
+            "", " ", "a b", "a\"b", "a\\b", "a\tb", "a\u{7f}", "é", "a\nb",
+        ] {
+            assert!(!is_scope_token(bad), "{bad:?}");
+        }
+        // One array item holding a space is one invalid scope, never two granted ones.
+        let c = claims(json!({"scp": ["mcp:read mcp:write"]}));
+        assert!(c.scopes.is_empty(), "{:?}", c.scopes);
+        let c = claims(
+            json!({"scp": ["ok", "mcp:read mcp:write", "", "bad\"q", "tab\tx", "ünï"],
+                              "scope": "a\\b c  d\u{1}e f"}),
+        );
+        assert_eq!(c.scopes, vec!["c", "f", "ok"]);
+        let big: Vec<String> = (0..40).map(|i| format!("s {i}")).collect();
+        assert!(claims(json!({"scp": big})).scopes.is_empty());
+        let need = Requirements {
+            scopes: vec!["mcp:read".into()],
+            ..req()
+        };
+        assert_eq!(
+            code(&with("scp", json!(["mcp:read mcp:write"])), &need),
+            None,
+            "scope grants it"
+        );
+        let mut b = base();
+        b.as_object_mut().unwrap().remove("scope");
+        b["scp"] = json!(["mcp:read mcp:write"]);
+        assert_eq!(code(&claims(b), &need), Some(ErrorCode::InsufficientScope));
+    }
+
+    #[test]
+    fn client_id_is_the_first_present_source() {
+        let id = |v: Value| claims(v).client_id;
+        assert_eq!(
+            id(json!({"client_id": "a", "azp": "b", "cid": "c", "appid": "d"})).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            id(json!({"azp": "b", "cid": "c", "appid": "d"})).as_deref(),
+            Some("b")
+        );
+        assert_eq!(id(json!({"cid": "c", "appid": "d"})).as_deref(), Some("c"));
+        assert_eq!(id(json!({"appid": "d"})).as_deref(), Some("d"));
+        assert_eq!(id(json!({"sub": "x"})), None);
+        // A present but ill-typed source yields no client id, not the next source's value.
+        assert_eq!(id(json!({"client_id": 7, "azp": "b"})), None);
+        assert_eq!(id(json!({"azp": ["b"], "cid": "c"})), None);
+    }
+
+    fn with_policy(
+        c: &Claims,
+        audiences: &[&str],
+        scopes: &[&str],
+        policy: &ClaimPolicy,
+    ) -> Result<Option<Vec<String>>> {
+        let audiences: Vec<String> = audiences.iter().map(|s| s.to_string()).collect();
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        check_full(
+            c,
+            RequirementsRef {
+                issuer: ISS,
+                audiences: &audiences,
+                scopes: &scopes,
+                clock_skew: 60,
+                allow_bound: false,
+                policy,
+            },
+            NOW,
+        )
+    }
+
+    #[test]
+    fn audience_lists_and_another_audience_claim() {
+        let default = ClaimPolicy::default();
+        let c = with("aud", json!(["api://mcp", "https://graph.example"]));
+        assert!(with_policy(&c, &["x", "api://mcp"], &[], &default).is_ok());
+        let e = with_policy(&c, &["x", "y", "z"], &[], &default).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidAudience);
+        assert!(e.message.contains("or one of 2 other(s)"), "{}", e.message);
+        // Cognito: no aud, the app client in client_id.
+        let mut cognito = ClaimPolicy::default();
+        cognito
+            .set_audience_claim("audience_claim", "client_id")
+            .unwrap();
+        let mut b = base();
+        b.as_object_mut().unwrap().remove("aud");
+        b["client_id"] = json!("5r2ib8hs8oi1f0hcdt1s7kj4l0");
+        b["token_use"] = json!("access");
+        let c = claims(b.clone());
+        assert!(with_policy(&c, &["5r2ib8hs8oi1f0hcdt1s7kj4l0"], &[], &cognito).is_ok());
+        let e = with_policy(&c, &["other-app"], &[], &cognito).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidAudience);
+        assert!(e.message.contains("in client_id"), "{}", e.message);
+        // The default policy still wants aud.
+        assert_eq!(
+            with_policy(&c, &["5r2ib8hs8oi1f0hcdt1s7kj4l0"], &[], &default)
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidToken
+        );
+        b.as_object_mut().unwrap().remove("client_id");
+        let e = with_policy(&claims(b.clone()), &["x"], &[], &cognito).unwrap_err();
+        assert!(e.message.contains("no client_id claim"), "{}", e.message);
+        b["client_id"] = json!(7);
+        let e = with_policy(&claims(b), &["x"], &[], &cognito).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidToken);
+    }
+
+    #[test]
+    fn configured_scope_sources_and_required_claims() {
+        let mut kc = ClaimPolicy::default();
+        kc.set_scope_claims(
+            "scope_claims",
+            "scope,realm_access.roles,resource_access.mcp-server.roles",
+        )
+        .unwrap();
+        kc.set_required_claims("required_claims", r#"{"typ":"Bearer"}"#)
+            .unwrap();
+        let mut b = base();
+        b["typ"] = json!("Bearer");
+        b["realm_access"] = json!({"roles": ["offline_access", "mcp:admin"]});
+        b["resource_access"] = json!({"mcp-server": {"roles": ["tools:write"]}, "account": {"roles": ["manage-account"]}});
+        let c = claims(b.clone());
+        let granted = with_policy(&c, &[AUD], &["mcp:admin", "tools:write", "mcp:read"], &kc)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            granted,
+            vec![
+                "mcp:read",
+                "mcp:write",
+                "offline_access",
+                "mcp:admin",
+                "tools:write"
+            ]
+        );
+        let e = with_policy(&c, &[AUD], &["manage-account"], &kc).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InsufficientScope);
+        // The default policy does not read roles.
+        assert_eq!(
+            with_policy(&c, &[AUD], &["mcp:admin"], &ClaimPolicy::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InsufficientScope
+        );
+        b.as_object_mut().unwrap().remove("typ");
+        let e = with_policy(&claims(b), &[AUD], &[], &kc).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidToken);
+        assert!(e.message.contains("required claim"), "{}", e.message);
     }
 
     #[test]

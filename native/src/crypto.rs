@@ -60,6 +60,7 @@ pub fn hex(bytes: &[u8]) -> String {
 pub enum EcCurve {
     P256,
     P384,
+    P521,
 }
 
 impl EcCurve {
@@ -68,6 +69,7 @@ impl EcCurve {
         match self {
             EcCurve::P256 => 32,
             EcCurve::P384 => 48,
+            EcCurve::P521 => 66,
         }
     }
 
@@ -76,6 +78,7 @@ impl EcCurve {
         match self {
             EcCurve::P256 => &P256_ORDER,
             EcCurve::P384 => &P384_ORDER,
+            EcCurve::P521 => &P521_ORDER,
         }
     }
 
@@ -83,6 +86,7 @@ impl EcCurve {
         match self {
             EcCurve::P256 => Algorithm::ES256,
             EcCurve::P384 => Algorithm::ES384,
+            EcCurve::P521 => Algorithm::ES512,
         }
     }
 }
@@ -95,6 +99,15 @@ const P384_ORDER: [u8; 48] = [
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf,
     0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+];
+
+/// The P-521 group order (SEC 2 secp521r1; a 521-bit number in 66 bytes).
+const P521_ORDER: [u8; 66] = [
+    0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xfa, 0x51, 0x86, 0x87, 0x83, 0xbf, 0x2f, 0x96, 0x6b, 0x7f, 0xcc, 0x01, 0x48, 0xf7, 0x09,
+    0xa5, 0xd0, 0x3b, 0xb5, 0xc9, 0xb8, 0x89, 0x9c, 0x47, 0xae, 0xbb, 0x6f, 0xb7, 0x1e, 0x91, 0x38,
+    0x64, 0x09,
 ];
 
 /// The RSA algorithms, in the order of `RsaKey::by_alg`.
@@ -200,6 +213,7 @@ impl PublicKey {
         let alg: &'static signature::EcdsaVerificationAlgorithm = match curve {
             EcCurve::P256 => &signature::ECDSA_P256_SHA256_FIXED,
             EcCurve::P384 => &signature::ECDSA_P384_SHA384_FIXED,
+            EcCurve::P521 => &signature::ECDSA_P521_SHA512_FIXED,
         };
         let key = ParsedPublicKey::new(alg, &point)
             .map_err(|e| format!("the EC point is not a valid {curve:?} public key ({e})"))?;
@@ -309,6 +323,16 @@ mod tests {
         assert!(!ecdsa_scalars_in_range(EcCurve::P256, &[1u8; 63]));
         assert!(!ecdsa_scalars_in_range(EcCurve::P384, &[1u8; 64]));
         assert!(ecdsa_scalars_in_range(EcCurve::P384, &[1u8; 96]));
+        // P-521: 66-byte halves whose top byte is at most 0x01.
+        assert!(ecdsa_scalars_in_range(EcCurve::P521, &[1u8; 132]));
+        assert!(!ecdsa_scalars_in_range(EcCurve::P521, &[1u8; 130]));
+        let mut sig = [1u8; 132];
+        sig[0] = 0x02;
+        assert!(!ecdsa_scalars_in_range(EcCurve::P521, &sig), "r > n");
+        sig[..66].copy_from_slice(&P521_ORDER);
+        assert!(!ecdsa_scalars_in_range(EcCurve::P521, &sig), "r = n");
+        sig[65] -= 1;
+        assert!(ecdsa_scalars_in_range(EcCurve::P521, &sig), "r = n - 1");
     }
 
     #[test]

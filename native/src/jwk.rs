@@ -230,6 +230,7 @@ fn ec_key(jwk: &Map<String, Value>) -> std::result::Result<(PublicKey, String), 
     let curve = match crv {
         "P-256" => EcCurve::P256,
         "P-384" => EcCurve::P384,
+        "P-521" => EcCurve::P521,
         other => return Err(format!("unsupported EC curve {}", quote(other, 32))),
     };
     let x = member_bytes(jwk, "x")?;
@@ -448,7 +449,7 @@ mod tests {
             rsa(r#","alg":"ES256""#),
             r#"{"kty":"oct","k":"c2VjcmV0","kid":"o"}"#.into(),
             r#"{"kty":"XYZ"}"#.into(),
-            r#"{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}"#.into(),
+            r#"{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}"#.into(),
             format!(r#"{{"kty":"OKP","crv":"X25519","x":"{ED_X}"}}"#),
             rsa(r#","kid":5"#),
             rsa(r#","alg":"HS256""#),
@@ -468,7 +469,7 @@ mod tests {
             "2048",
             "oct",
             "unsupported kty",
-            "P-521",
+            "secp256k1",
             "X25519",
             "does not fit",
             "kid is not a string",

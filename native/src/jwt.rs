@@ -141,7 +141,7 @@ fn check_header(segment: &str, allowed: AlgorithmSet) -> Result<(Algorithm, Opti
             }
             None => {
                 return Err(invalid(format!(
-                    "unsupported alg {} (names are case-sensitive; supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)",
+                    "unsupported alg {} (names are case-sensitive; supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)",
                     quote(&name, 16)
                 )))
             }

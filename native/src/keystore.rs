@@ -80,7 +80,11 @@ fn fingerprint(keys: &KeySet) -> Fingerprint {
     f
 }
 
+/// The last key-set generation handed out by any store (see `publish`).
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[derive(Default)]
+
 struct State {
     in_flight: bool,
     /// Number of fetches finished (either way); lets waiters see that one completed.
@@ -101,6 +105,11 @@ struct State {
 pub struct KeyStore {
     current: ArcSwapOption<Snapshot>,
     url: Option<JwksUrl>,
+    /// An issuer whose `jwks_uri` is found by discovery (when `url` is None).
+    discover: Option<String>,
+    /// The last discovered `jwks_uri` and when it was found (cached for `cache_duration`; kept
+    /// when a later discovery fails, like keys during an outage).
+    discovered: Mutex<Option<(JwksUrl, Instant)>>,
     settings: ArcSwap<StoreSettings>,
     state: Mutex<State>,
     changed: Condvar,
@@ -112,9 +121,25 @@ pub struct KeyStore {
 impl KeyStore {
     /// `url` None: the client only uses keys given to `load_static`.
     pub fn new(url: Option<JwksUrl>, settings: StoreSettings) -> Arc<KeyStore> {
+        Self::build(url, None, settings)
+    }
+
+    /// A store that finds its `jwks_uri` in the metadata of `issuer` (OpenID Connect
+    /// Discovery, then RFC 8414; see `discovery`), on the fetching thread, single-flight.
+    pub fn discovering(issuer: &str, settings: StoreSettings) -> Arc<KeyStore> {
+        Self::build(None, Some(issuer.to_owned()), settings)
+    }
+
+    fn build(
+        url: Option<JwksUrl>,
+        discover: Option<String>,
+        settings: StoreSettings,
+    ) -> Arc<KeyStore> {
         Arc::new(KeyStore {
             current: ArcSwapOption::empty(),
             url,
+            discover,
+            discovered: Mutex::new(None),
             settings: ArcSwap::from_pointee(settings),
             state: Mutex::new(State {
                 pid: std::process::id(),
@@ -172,7 +197,7 @@ impl KeyStore {
     pub fn current_generation(self: &Arc<Self>) -> Option<u64> {
         let current = self.current.load();
         let snap = current.as_ref()?;
-        if self.url.is_some() && snap.fetched_at.elapsed() >= self.settings.load().cache_duration {
+        if self.fetches() && snap.fetched_at.elapsed() >= self.settings.load().cache_duration {
             self.request_refresh();
         }
         Some(snap.generation)
@@ -183,9 +208,7 @@ impl KeyStore {
     /// for the fetch in flight), bounded by `request_timeout`.
     pub fn keys(self: &Arc<Self>) -> Result<Arc<Snapshot>> {
         if let Some(snap) = self.current.load_full() {
-            if snap.fetched_at.elapsed() >= self.settings.load().cache_duration
-                && self.url.is_some()
-            {
+            if snap.fetched_at.elapsed() >= self.settings.load().cache_duration && self.fetches() {
                 self.request_refresh();
             }
             return Ok(snap);
@@ -201,7 +224,7 @@ impl KeyStore {
             if let Some(snap) = self.current.load_full() {
                 return Ok(snap);
             }
-            if self.url.is_none() || state.static_keys {
+            if !self.fetches() || state.static_keys {
                 return Err(Error::new(
                     ErrorCode::JwksFetchFailed,
                     "the client has no keys: it was created without a jwks_uri and no JWKS was loaded (gopher_auth_client_load_jwks)",
@@ -252,7 +275,9 @@ impl KeyStore {
     /// newer snapshot to retry with, or None. At most one refetch per `min_refresh_interval`;
     /// waits (bounded) for a fetch already in flight instead of starting another.
     pub fn refetch_for_unknown_kid(self: &Arc<Self>, seen: u64) -> Option<Arc<Snapshot>> {
-        self.url.as_ref()?;
+        if !self.fetches() {
+            return None;
+        }
         let settings = self.settings.load_full();
         let deadline = Instant::now() + settings.fetch.timeout + WAIT_SLACK;
         let mut state = self.lock();
@@ -312,7 +337,9 @@ impl KeyStore {
         let (keys, generation) = match (&previous, &state.fingerprint) {
             (Some(prev), Some(old)) if *old == print => (prev.keys.clone(), prev.generation),
             _ => {
-                state.generation += 1;
+                // Unique across every store of the process: the verified-token cache is shared
+                // by the issuers of a client, and an entry names the generation that verified it.
+                state.generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
                 (keys, state.generation)
             }
         };
@@ -378,12 +405,46 @@ impl KeyStore {
         result
     }
 
+    /// Whether this store fetches keys (a `jwks_uri`, given or discovered).
+    pub fn fetches(&self) -> bool {
+        self.url.is_some() || self.discover.is_some()
+    }
+
+    /// The discovered `jwks_uri`: cached for `cache_duration`; on a failed rediscovery the
+    /// last one stays in use, except when the metadata now names another issuer (a
+    /// configuration error is never papered over).
+    fn discovered_url(&self, issuer: &str, settings: &StoreSettings) -> Result<JwksUrl> {
+        let cached = self
+            .discovered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((url, at)) = &cached {
+            if at.elapsed() < settings.cache_duration {
+                return Ok(url.clone());
+            }
+        }
+        match crate::discovery::discover(issuer, &settings.fetch, Some(&self.stop)) {
+            Ok(url) => {
+                *self.discovered.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((url.clone(), Instant::now()));
+                Ok(url)
+            }
+            Err(e) => match cached {
+                Some((url, _)) if e.code != ErrorCode::InvalidConfig => Ok(url),
+                _ => Err(e),
+            },
+        }
+    }
+
     fn fetch_key_set(&self) -> Result<KeySet> {
-        let url = self
-            .url
-            .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::JwksFetchFailed, "no jwks_uri"))?;
         let settings = self.settings.load_full();
+        let url = match (&self.url, &self.discover) {
+            (Some(url), _) => url.clone(),
+            (None, Some(issuer)) => self.discovered_url(issuer, &settings)?,
+            (None, None) => return Err(Error::new(ErrorCode::JwksFetchFailed, "no jwks_uri")),
+        };
+        let url = &url;
         let body = fetch::fetch(url, &settings.fetch, Some(&self.stop))?;
         let keys = KeySet::parse(&body).map_err(|e| {
             Error::new(
@@ -421,7 +482,7 @@ impl KeyStore {
 
     /// Starts the background refresher if there is work for it and it is not running.
     fn ensure_background(self: &Arc<Self>) {
-        if self.url.is_none() || self.stop.load(Ordering::Relaxed) {
+        if !self.fetches() || self.stop.load(Ordering::Relaxed) {
             return;
         }
         let mut state = self.lock();

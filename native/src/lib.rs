@@ -14,11 +14,13 @@ pub mod json;
 pub mod jwk;
 pub mod jwt;
 pub mod payload;
+pub mod policy;
 pub mod www_authenticate;
 
 // Key fetching, key store, verified-token cache and the safe client.
 pub mod cache;
 pub mod client;
+pub mod discovery;
 pub mod fetch;
 pub mod keystore;
 pub mod options;

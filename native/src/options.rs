@@ -16,8 +16,8 @@ pub const MAX_OPTION_STRING_BYTES: usize = 16 * 1024;
 pub struct ValidationOptions {
     /// Required scopes; each must be granted exactly.
     pub scopes: Vec<String>,
-    /// The audience `aud` must contain, or None for no audience check.
-    pub audience: Option<String>,
+    /// The audiences of which the audience claim must contain one; empty = no audience check.
+    pub audiences: Vec<String>,
     pub clock_skew: i64,
     /// Fixed "now" (Unix seconds), or None for the system clock.
     pub time: Option<i64>,
@@ -27,7 +27,7 @@ impl Default for ValidationOptions {
     fn default() -> Self {
         ValidationOptions {
             scopes: Vec::new(),
-            audience: None,
+            audiences: Vec::new(),
             clock_skew: DEFAULT_CLOCK_SKEW,
             time: None,
         }
@@ -68,11 +68,51 @@ impl ValidationOptions {
         if audience.len() > MAX_OPTION_STRING_BYTES {
             return Err(too_long("the audience"));
         }
-        self.audience = if audience.is_empty() {
-            None
+        self.audiences = if audience.is_empty() {
+            Vec::new()
         } else {
-            Some(audience.to_owned())
+            vec![audience.to_owned()]
         };
+        Ok(())
+    }
+
+    /// A JSON array of audiences (strings, each non-empty); the audience claim must contain
+    /// at least one of them. `[]` = no audience check, as `set_audience("")`.
+    pub fn set_audiences(&mut self, audiences_json: &str) -> Result<()> {
+        if audiences_json.len() > MAX_OPTION_STRING_BYTES {
+            return Err(too_long("the audience list"));
+        }
+        let bad = |why: String| {
+            Error::new(
+                ErrorCode::InvalidParameter,
+                format!("audiences must be a JSON array of non-empty strings: {why}"),
+            )
+        };
+        let value = crate::json::parse(audiences_json.as_bytes()).map_err(bad)?;
+        let serde_json::Value::Array(items) = value else {
+            return Err(bad(format!("found {}", crate::json::kind(&value))));
+        };
+        let mut list: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                serde_json::Value::String(s) if !s.is_empty() => {
+                    if !list.contains(&s) {
+                        list.push(s);
+                    }
+                }
+                other => {
+                    return Err(bad(format!(
+                        "an item is {}",
+                        if other.is_string() {
+                            "empty"
+                        } else {
+                            crate::json::kind(&other)
+                        }
+                    )))
+                }
+            }
+        }
+        self.audiences = list;
         Ok(())
     }
 
@@ -122,7 +162,7 @@ mod tests {
     fn defaults_match_the_header() {
         let o = ValidationOptions::default();
         assert!(o.scopes.is_empty());
-        assert_eq!(o.audience, None);
+        assert!(o.audiences.is_empty());
         assert_eq!(o.clock_skew, 60);
         assert_eq!(o.time, None);
     }
@@ -158,11 +198,40 @@ mod tests {
     fn empty_audience_disables_the_check() {
         let mut o = ValidationOptions::default();
         o.set_audience("https://mcp.example").unwrap();
-        assert_eq!(o.audience.as_deref(), Some("https://mcp.example"));
+        assert_eq!(o.audiences, vec!["https://mcp.example"]);
         o.set_audience("").unwrap();
-        assert_eq!(o.audience, None);
+        assert!(o.audiences.is_empty());
         assert!(o
             .set_audience(&"a".repeat(MAX_OPTION_STRING_BYTES + 1))
+            .is_err());
+    }
+
+    #[test]
+    fn audience_lists() {
+        let mut o = ValidationOptions::default();
+        o.set_audiences(r#"["api://mcp", "6e74172b-be56-4843-9ff4-e66a39bb12e3", "api://mcp"]"#)
+            .unwrap();
+        assert_eq!(
+            o.audiences,
+            vec!["api://mcp", "6e74172b-be56-4843-9ff4-e66a39bb12e3"]
+        );
+        o.set_audiences("[]").unwrap();
+        assert!(o.audiences.is_empty());
+        for bad in [
+            "",
+            "\"a\"",
+            "[1]",
+            "[\"\"]",
+            "[\"a\",null]",
+            "{}",
+            "[\"a\",\"a\"",
+            "[\"a\"] x",
+        ] {
+            let e = o.set_audiences(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidParameter, "{bad}");
+        }
+        assert!(o
+            .set_audiences(&format!("[\"{}\"]", "a".repeat(MAX_OPTION_STRING_BYTES)))
             .is_err());
     }
 }

@@ -1,5 +1,7 @@
-//! The JWT payload, read in one strict pass that keeps only the registered claims the engine
-//! uses (`sub`, `iss`, `aud`, `exp`, `nbf`, `iat`, `scope`, `scp`) without building a JSON map.
+//! The JWT payload, read in one strict pass that keeps only the claims the engine uses
+//! (`sub`, `iss`, `aud`, `exp`, `nbf`, `iat`, `scope`, `scp`; the token-kind markers `typ`,
+//! `token_use`, `nonce`, `at_hash`, `cnf`; the client id sources `client_id`, `azp`, `cid`,
+//! `appid`) without building a JSON map.
 //!
 //! Strictness is exactly that of [`crate::json::parse`]: serde_json's own rules (UTF-8, no
 //! BOM, no NaN/Infinity, no lone surrogates, depth limit, nothing after the value) and
@@ -66,6 +68,17 @@ pub struct Registered<'a> {
     pub iat: Option<Val<'a>>,
     pub scope: Option<Val<'a>>,
     pub scp: Option<Val<'a>>,
+    /// Token-kind markers: an ID, refresh or logout token, or a key-bound (`cnf`) token.
+    pub typ: Option<Val<'a>>,
+    pub token_use: Option<Val<'a>>,
+    pub nonce: Option<Val<'a>>,
+    pub at_hash: Option<Val<'a>>,
+    pub cnf: Option<Val<'a>>,
+    /// Client id sources, in the order they are consulted.
+    pub client_id: Option<Val<'a>>,
+    pub azp: Option<Val<'a>>,
+    pub cid: Option<Val<'a>>,
+    pub appid: Option<Val<'a>>,
 }
 
 impl<'a> Registered<'a> {
@@ -80,6 +93,15 @@ impl<'a> Registered<'a> {
             "iat" => &mut self.iat,
             "scope" => &mut self.scope,
             "scp" => &mut self.scp,
+            "typ" => &mut self.typ,
+            "token_use" => &mut self.token_use,
+            "nonce" => &mut self.nonce,
+            "at_hash" => &mut self.at_hash,
+            "cnf" => &mut self.cnf,
+            "client_id" => &mut self.client_id,
+            "azp" => &mut self.azp,
+            "cid" => &mut self.cid,
+            "appid" => &mut self.appid,
             _ => return None,
         })
     }
@@ -244,6 +266,15 @@ mod tests {
             iat: own(streamed.iat),
             scope: own(streamed.scope),
             scp: own(streamed.scp),
+            typ: own(streamed.typ),
+            token_use: own(streamed.token_use),
+            nonce: own(streamed.nonce),
+            at_hash: own(streamed.at_hash),
+            cnf: own(streamed.cnf),
+            client_id: own(streamed.client_id),
+            azp: own(streamed.azp),
+            cid: own(streamed.cid),
+            appid: own(streamed.appid),
         }
     }
 
@@ -265,6 +296,24 @@ mod tests {
         assert_eq!(r.scope, Some(Val::Other("an object")));
         assert_eq!(r.nbf, Some(Val::Other("an array")));
         assert_eq!(both("{}"), Registered::default());
+        let r = both(
+            r#"{"typ":"ID","token_use":"id","nonce":"n","at_hash":"h","cnf":{"jkt":"t"},
+                "client_id":"c","azp":["a"],"cid":"o","appid":"e"}"#,
+        );
+        assert_eq!(r.typ, Some(Val::Str(Cow::Borrowed("ID"))));
+        assert_eq!(r.token_use, Some(Val::Str(Cow::Borrowed("id"))));
+        assert_eq!(r.cnf, Some(Val::Other("an object")));
+        assert_eq!(r.azp, Some(Val::Strings(vec![Cow::Borrowed("a")])));
+        assert_eq!(
+            (
+                r.nonce.is_some(),
+                r.at_hash.is_some(),
+                r.client_id.is_some()
+            ),
+            (true, true, true)
+        );
+        assert_eq!(r.cid, Some(Val::Str(Cow::Borrowed("o"))));
+        assert_eq!(r.appid, Some(Val::Str(Cow::Borrowed("e"))));
         both(r#"{"exp":18446744073709551615,"iat":-9223372036854775808,"nbf":1e300}"#);
     }
 

@@ -30,6 +30,7 @@ fn requirements(checks: &Value) -> (Requirements, i64) {
             .map(str::to_owned),
         scopes,
         clock_skew: checks["clock_skew_s"].as_i64().expect("clock_skew_s"),
+        allow_bound: false,
     };
     (req, checks["now"].as_i64().expect("now"))
 }

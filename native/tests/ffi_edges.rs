@@ -51,7 +51,7 @@ fn empty_result() -> GopherAuthValidationResult {
 
 #[test]
 fn versions() {
-    assert_eq!(gopher_auth_abi_version(), 1);
+    assert_eq!(gopher_auth_abi_version(), 2);
     let v = unsafe { CStr::from_ptr(gopher_auth_version()) }
         .to_str()
         .unwrap();
@@ -172,6 +172,14 @@ fn nulls_are_invalid_parameters() {
         gopher_auth_payload_get_claims_json(null(), &mut s),
         INVALID_PARAMETER
     );
+    for getter in [
+        gopher_auth_payload_get_scopes_json,
+        gopher_auth_payload_get_audience_json,
+        gopher_auth_payload_get_client_id,
+    ] {
+        assert_eq!(getter(null(), &mut s), INVALID_PARAMETER);
+        assert!(s.is_null());
+    }
     assert_eq!(
         gopher_auth_payload_get_expiration(null(), &mut e),
         INVALID_PARAMETER
@@ -462,4 +470,331 @@ fn payload_getters_and_absent_claims() {
         -1000
     );
     assert!(p.is_null());
+}
+
+fn get_string(
+    p: *const GopherAuthTokenPayload,
+    f: extern "C" fn(*const GopherAuthTokenPayload, *mut *mut c_char) -> i32,
+) -> Option<String> {
+    let mut s: *mut c_char = null_mut();
+    assert_eq!(f(p, null_mut()), INVALID_PARAMETER, "NULL out");
+    assert_eq!(f(p, &mut s), 0);
+    if s.is_null() {
+        return None;
+    }
+    let v = unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned();
+    gopher_auth_free_string(s);
+    Some(v)
+}
+
+#[test]
+fn scopes_and_audience_as_json_lists_and_the_client_id() {
+    let key = TestKey::new("k", 9);
+    let token = key.sign_payload(
+        "k",
+        r#"{"aud":["x y","z"],"exp":1.9e9,"scp":["mcp:read mcp:write","b\"q","a"],"scope":"c","cid":"okta-app","appid":"v1"}"#,
+    );
+    let mut p = null_mut();
+    assert_eq!(gopher_auth_extract_payload(c(&token).as_ptr(), &mut p), 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["c","a"]"#),
+        "an item holding a space grants nothing"
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes).as_deref(),
+        Some("c a")
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_audience_json).as_deref(),
+        Some(r#"["x y","z"]"#)
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_client_id).as_deref(),
+        Some("okta-app")
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+
+    let token = key.sign_payload("k", r#"{"exp":1.9e9}"#);
+    let mut p = null_mut();
+    assert_eq!(gopher_auth_extract_payload(c(&token).as_ptr(), &mut p), 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some("[]")
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_audience_json).as_deref(),
+        Some("[]")
+    );
+    assert_eq!(get_string(p, gopher_auth_payload_get_client_id), None);
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+}
+
+#[test]
+fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
+    let key = TestKey::new("k", 11);
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let exp = support::now() + 600;
+    let token = |extra: &str| {
+        key.sign_payload(
+            "k",
+            &format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"u"{extra}}}"#),
+        )
+    };
+    let verdict = |t: &str| {
+        let mut r = empty_result();
+        let code = gopher_auth_validate_token(client, c(t).as_ptr(), null(), &mut r);
+        let message = if r.error_message.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(r.error_message) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        (code, message)
+    };
+    assert_eq!(verdict(&token("")).0, 0);
+    for (extra, rule) in [
+        (r#","typ":"ID""#, "rule payload-typ"),
+        (r#","typ":"Refresh""#, "rule payload-typ"),
+        (r#","typ":"Logout""#, "rule payload-typ"),
+        (r#","token_use":"id""#, "rule token_use"),
+        (r#","nonce":"abc""#, "carries nonce"),
+        (r#","at_hash":"abc""#, "carries at_hash"),
+        (r#","cnf":{"jkt":"abc"}"#, "rule cnf"),
+    ] {
+        let t = token(extra);
+        // Twice: the second answer must not come from the token cache as a success.
+        for _ in 0..2 {
+            let (code, message) = verdict(&t);
+            assert_eq!(code, -1000, "{extra}: {message}");
+            assert!(message.contains(rule), "{extra}: {message}");
+        }
+    }
+    for extra in [
+        r#","typ":"Bearer""#,
+        r#","typ":"at+JWT""#,
+        r#","token_use":"access""#,
+    ] {
+        assert_eq!(verdict(&token(extra)).0, 0, "{extra}");
+    }
+    let bound = token(r#","cnf":{"x5t#S256":"abc"}"#);
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("sometimes").as_ptr()
+        ),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("true").as_ptr()
+        ),
+        0
+    );
+    assert_eq!(verdict(&bound).0, 0);
+    assert_eq!(
+        gopher_auth_client_set_option(
+            client,
+            c("allow_bound_tokens_as_bearer").as_ptr(),
+            c("false").as_ptr()
+        ),
+        0
+    );
+    assert_eq!(verdict(&bound).0, -1000, "cached verdict re-checked");
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn audience_lists_claim_policy_and_policy_scopes_through_the_c_abi() {
+    let key = TestKey::new("k", 12);
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let set = |name: &str, value: &str| {
+        gopher_auth_client_set_option(client, c(name).as_ptr(), c(value).as_ptr())
+    };
+    let mut o = null_mut();
+    assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(null_mut(), c("[]").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, c("[\"a\",2]").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert!(last_error().contains("JSON array"), "{}", last_error());
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(
+            o,
+            c(r#"["5r2ib8hs8oi1f0hcdt1s7kj4l0","api://mcp"]"#).as_ptr()
+        ),
+        0
+    );
+    let exp = support::now() + 600;
+    let cognito = key.sign_payload(
+        "k",
+        &format!(
+            r#"{{"iss":"{ISSUER}","exp":{exp},"sub":"u","token_use":"access","client_id":"5r2ib8hs8oi1f0hcdt1s7kj4l0","scope":"mcp/read","roles":["Admin"],"realm_access":{{"roles":["mcp:admin"]}}}}"#
+        ),
+    );
+    let validate = |t: &str| {
+        let mut r = empty_result();
+        let mut p = null_mut();
+        let code = gopher_auth_validate_and_extract(client, c(t).as_ptr(), o, &mut r, &mut p);
+        (code, p)
+    };
+    assert_eq!(
+        validate(&cognito).0,
+        -1000,
+        "no aud under the default policy"
+    );
+    assert_eq!(set("audience_claim", "client_id"), 0);
+    assert_eq!(set("required_claims", r#"{"token_use":"access"}"#), 0);
+    let (code, p) = validate(&cognito);
+    assert_eq!(code, 0, "{}", last_error());
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["mcp/read"]"#)
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+    assert_eq!(set("scope_claims", "scope,roles,realm_access.roles"), 0);
+    let (code, p) = validate(&cognito);
+    assert_eq!(code, 0);
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes_json).as_deref(),
+        Some(r#"["mcp/read","Admin","mcp:admin"]"#),
+        "the scopes of the client's policy, from the cached token too"
+    );
+    assert_eq!(
+        get_string(p, gopher_auth_payload_get_scopes).as_deref(),
+        Some("mcp/read Admin mcp:admin")
+    );
+    assert_eq!(gopher_auth_payload_destroy(p), 0);
+    assert_eq!(set("required_claims", r#"{"token_use":"id"}"#), 0);
+    assert_eq!(validate(&cognito).0, -1000);
+    assert!(last_error().contains("required claim"), "{}", last_error());
+    assert_eq!(set("required_claims", ""), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(o, c(r#"["another-app"]"#).as_ptr()),
+        0
+    );
+    assert_eq!(validate(&cognito).0, -1004);
+    for (name, value) in [
+        ("audience_claim", ""),
+        ("scope_claims", "a..b"),
+        ("required_claims", "{\"a\":1}"),
+    ] {
+        assert_eq!(set(name, value), INVALID_CONFIG, "{name}");
+        assert!(last_error().contains(name), "{}", last_error());
+    }
+    assert_eq!(gopher_auth_validation_options_destroy(o), 0);
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn several_issuers_through_the_c_abi() {
+    const OTHER: &str = "https://other-issuer.example/";
+    let (ka, kb) = (TestKey::new("k", 21), TestKey::new("k", 22));
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_add_issuer(null_mut(), c(OTHER).as_ptr(), c("").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, null(), c("").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, null(), c("{}").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), c(&jwks(&[&kb])).as_ptr()),
+        INVALID_CONFIG,
+        "not trusted yet"
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), c("").as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_client_add_issuer(client, c(OTHER).as_ptr(), c("").as_ptr()),
+        INVALID_CONFIG,
+        "already trusted"
+    );
+    assert!(last_error().contains("already trusted"), "{}", last_error());
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(ISSUER).as_ptr(), c(&jwks(&[&ka])).as_ptr()),
+        0
+    );
+    assert_eq!(
+        gopher_auth_client_load_issuer_jwks(client, c(OTHER).as_ptr(), c(&jwks(&[&kb])).as_ptr()),
+        0
+    );
+    let exp = support::now() + 600;
+    let verdict = |key: &TestKey, iss: &str| {
+        let t = key.token_with("k", iss, exp, "", "u");
+        let mut r = empty_result();
+        gopher_auth_validate_token(client, c(&t).as_ptr(), null(), &mut r)
+    };
+    assert_eq!(verdict(&ka, ISSUER), 0);
+    assert_eq!(verdict(&kb, OTHER), 0);
+    assert_eq!(
+        verdict(&ka, OTHER),
+        -1002,
+        "A's key never verifies B's token"
+    );
+    assert_eq!(verdict(&kb, ISSUER), -1002);
+    assert_eq!(verdict(&ka, "https://unknown.example"), -1003);
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn discover_issuer_through_the_c_abi() {
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_discover_issuer(null_mut(), c("https://a.example/").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, null()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c("no url").as_ptr()),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c(ISSUER).as_ptr()),
+        0,
+        "the creation issuer of a client without jwks_uri"
+    );
+    assert_eq!(
+        gopher_auth_client_discover_issuer(client, c("https://b.example/").as_ptr()),
+        0
+    );
+    assert_eq!(gopher_auth_client_destroy(client), 0);
 }

@@ -46,6 +46,7 @@ fn requirements() -> Requirements {
         audience: Some("https://mcp.example.com".into()),
         scopes: vec!["mcp:read".into()],
         clock_skew: 60,
+        allow_bound: false,
     }
 }
 

@@ -41,6 +41,7 @@ fn validate(token: &str, keys: &KeySet) -> Result<()> {
         audience: Some("https://mcp.example.com".into()),
         scopes: vec!["mcp:read".into()],
         clock_skew: 60,
+        allow_bound: false,
     };
     claims::check(&decoded.claims, &req, NOW)
 }

@@ -38,6 +38,16 @@ extern "C" {
         value: *const c_char,
     ) -> i32;
     fn gopher_auth_client_load_jwks(client: *mut c_void, jwks_json: *const c_char) -> i32;
+    fn gopher_auth_client_add_issuer(
+        client: *mut c_void,
+        issuer: *const c_char,
+        jwks_uri: *const c_char,
+    ) -> i32;
+    fn gopher_auth_client_load_issuer_jwks(
+        client: *mut c_void,
+        issuer: *const c_char,
+        jwks_json: *const c_char,
+    ) -> i32;
     fn gopher_auth_validation_options_create(out: *mut *mut c_void) -> i32;
     fn gopher_auth_validation_options_destroy(options: *mut c_void) -> i32;
     fn gopher_auth_validation_options_set_scopes(
@@ -117,6 +127,19 @@ impl Client {
         // SAFETY: live handle, NUL-terminated string.
         check("gopher_auth_client_load_jwks", unsafe {
             gopher_auth_client_load_jwks(self.0, j.as_ptr())
+        })
+    }
+
+    /// Trusts `issuer` too, with the static keys of `jwks_json`.
+    pub fn add_static_issuer(&self, issuer: &str, jwks_json: &str) -> Result<(), CallFailed> {
+        let (i, empty, j) = (cstring(issuer), cstring(""), cstring(jwks_json));
+        // SAFETY: live handle, NUL-terminated strings.
+        check("gopher_auth_client_add_issuer", unsafe {
+            gopher_auth_client_add_issuer(self.0, i.as_ptr(), empty.as_ptr())
+        })?;
+        // SAFETY: as above.
+        check("gopher_auth_client_load_issuer_jwks", unsafe {
+            gopher_auth_client_load_issuer_jwks(self.0, i.as_ptr(), j.as_ptr())
         })
     }
 

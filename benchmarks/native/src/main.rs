@@ -7,8 +7,10 @@
 //!       `gopher_auth_client_load_jwks`, `token_cache_size=0`, options with audience, scopes and a
 //!       fixed time);
 //!   (c) the same with the verified-token cache on (the same token again and again);
-//! and reports medians, the ratio (b)/(a) against the engine's own backend (target <= 1.25) and
-//! (c) in µs (target < 3 µs).
+//!   (b5), (c5) the same as (b), (c) with a client trusting 5 issuers, the token's issuer added
+//!       last (issue 11: target <= 1.05x the one-issuer time);
+//! and reports medians, the ratio (b)/(a) against the engine's own backend (target <= 1.25),
+//! (c) in µs (target < 3 µs), and (b5)/(b), (c5)/(c).
 //!
 //! Run: `cargo run --release --manifest-path benchmarks/native/Cargo.toml -- [--quick]`
 
@@ -35,6 +37,7 @@ const SCOPES: &str = "mcp:read mcp:write";
 const INSUFFICIENT_SCOPE: i32 = -1005;
 const RS256_RATIO_TARGET: f64 = 1.25;
 const CACHE_TARGET_US: f64 = 3.0;
+const FIVE_ISSUERS_TARGET: f64 = 1.05;
 
 /// The engine's manifest, read when this benchmark is compiled against it.
 const ENGINE_MANIFEST: &str = include_str!("../../../native/Cargo.toml");
@@ -189,6 +192,30 @@ fn main() {
     cached
         .load_jwks(&fixture.jwks_json)
         .unwrap_or_else(|e| fail(e.0));
+    // Five trusted issuers, the tokens' own last (the longest issuer selection).
+    let five = |cache_size: &str| {
+        let client = Client::new("https://other-0.bench.example/").unwrap_or_else(|e| fail(e.0));
+        client
+            .set_option("token_cache_size", cache_size)
+            .unwrap_or_else(|e| fail(e.0));
+        client
+            .load_jwks(&fixture.jwks_json)
+            .unwrap_or_else(|e| fail(e.0));
+        for i in 1..4 {
+            client
+                .add_static_issuer(
+                    &format!("https://other-{i}.bench.example/"),
+                    &fixture.jwks_json,
+                )
+                .unwrap_or_else(|e| fail(e.0));
+        }
+        client
+            .add_static_issuer(ISSUER, &fixture.jwks_json)
+            .unwrap_or_else(|e| fail(e.0));
+        client
+    };
+    let no_cache5 = five("0");
+    let cached5 = five("10000");
     let options = Options::new(AUDIENCE, SCOPES, 60, now).unwrap_or_else(|e| fail(e.0));
     let too_much =
         Options::new(AUDIENCE, "mcp:read mcp:admin", 60, now).unwrap_or_else(|e| fail(e.0));
@@ -199,6 +226,7 @@ fn main() {
         .map(|t| CString::new(t.compact.clone()).expect("no NUL"))
         .collect();
     sanity_checks(&fixture, &tokens, &no_cache, &cached, &options, &too_much);
+    sanity_checks(&fixture, &tokens, &no_cache5, &cached5, &options, &too_much);
 
     let mut cases = Vec::new();
     for (token, c_token) in fixture.tokens.iter().zip(&tokens) {
@@ -230,8 +258,17 @@ fn main() {
             format!("{} capi extract cache on", token.alg.name()),
             move || ca.validate_and_extract(c_token, op) == 0,
         ));
+        let (nc5, ca5) = (&no_cache5, &cached5);
+        cases.push(Case::new(
+            format!("{} capi 5 issuers cache off", token.alg.name()),
+            move || nc5.validate(c_token, op) == 0,
+        ));
+        cases.push(Case::new(
+            format!("{} capi 5 issuers cache on", token.alg.name()),
+            move || ca5.validate(c_token, op) == 0,
+        ));
     }
-    const PER_ALG: usize = 6;
+    const PER_ALG: usize = 8;
 
     if let Some((label, n)) = &args.profile {
         for case in cases
@@ -263,12 +300,12 @@ fn main() {
         measured.as_secs_f64()
     );
     println!("JWKS: 12 keys; token cache off: token_cache_size=0; options: audience, 2 scopes, fixed time\n");
-    println!("| alg | (a) raw verify, engine backend µs | raw aws-lc-rs parsed µs | raw aws-lc-rs unparsed µs | raw ring µs | (b) C ABI cache off µs | (b)/(a) | (c) C ABI cache on µs | extract, cache on µs |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| alg | (a) raw verify, engine backend µs | raw aws-lc-rs parsed µs | raw aws-lc-rs unparsed µs | raw ring µs | (b) C ABI cache off µs | (b)/(a) | (c) C ABI cache on µs | extract, cache on µs | (b5) 5 issuers cache off µs | (b5)/(b) | (c5) 5 issuers cache on µs | (c5)/(c) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut verdicts = Vec::new();
     for (i, alg) in Alg::ALL.into_iter().enumerate() {
         let group = &cases[i * PER_ALG..(i + 1) * PER_ALG];
-        let [parsed, unparsed, ring, off, on, extract] = group else {
+        let [parsed, unparsed, ring, off, on, extract, off5, on5] = group else {
             unreachable!()
         };
         let reference = match backend {
@@ -277,8 +314,12 @@ fn main() {
         };
         let ratio = harness::paired_ratio(off, reference);
         let us = |c: &Case<'_>| c.median_ns() / 1000.0;
+        let (ratio5, ratio5_cached) = (
+            harness::paired_ratio(off5, off),
+            harness::paired_ratio(on5, on),
+        );
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.2} | {:.3} | {:.3} | {:.3} |",
             alg.name(),
             us(reference),
             us(parsed),
@@ -287,8 +328,17 @@ fn main() {
             us(off),
             ratio,
             us(on),
-            us(extract)
+            us(extract),
+            us(off5),
+            ratio5,
+            us(on5),
+            ratio5_cached
         );
+        verdicts.push(format!(
+            "{} 5 issuers (b5)/(b) = {ratio5:.3}, (c5)/(c) = {ratio5_cached:.3} (target <= {FIVE_ISSUERS_TARGET}): {}",
+            alg.name(),
+            pass(ratio5 <= FIVE_ISSUERS_TARGET)
+        ));
         if alg == Alg::Rs256 {
             verdicts.push(format!(
                 "RS256 (b)/(a) = {ratio:.3} (target <= {RS256_RATIO_TARGET}): {}",

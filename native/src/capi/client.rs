@@ -45,3 +45,24 @@ ffi_fn! {
         client.load_jwks(str_arg(jwks_json, "jwks_json")?)
     }
 }
+
+ffi_fn! {
+    fn gopher_auth_client_add_issuer(client: *mut GopherAuthClient, issuer: *const c_char, jwks_uri: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.add_issuer(str_arg(issuer, "issuer")?, str_arg(jwks_uri, "jwks_uri")?)
+    }
+}
+
+ffi_fn! {
+    fn gopher_auth_client_load_issuer_jwks(client: *mut GopherAuthClient, issuer: *const c_char, jwks_json: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.load_issuer_jwks(str_arg(issuer, "issuer")?, str_arg(jwks_json, "jwks_json")?)
+    }
+}
+
+ffi_fn! {
+    fn gopher_auth_client_discover_issuer(client: *mut GopherAuthClient, issuer: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.discover_issuer(str_arg(issuer, "issuer")?)
+    }
+}

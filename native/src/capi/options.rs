@@ -42,6 +42,12 @@ ffi_fn! {
 }
 
 ffi_fn! {
+    fn gopher_auth_validation_options_set_audiences(options: *mut GopherAuthValidationOptions, audiences_json: *const c_char) {
+        handle_mut(options, "options")?.set_audiences(str_arg(audiences_json, "audiences_json")?)
+    }
+}
+
+ffi_fn! {
     fn gopher_auth_validation_options_set_clock_skew(options: *mut GopherAuthValidationOptions, seconds: i64) {
         handle_mut(options, "options")?.set_clock_skew(seconds)
     }

@@ -31,7 +31,7 @@ fn run(
     client: *mut GopherAuthClient,
     token: *const c_char,
     options: *const GopherAuthValidationOptions,
-) -> Result<Arc<crate::claims::Claims>> {
+) -> Result<crate::client::Verdict> {
     let client: &Client = handle_ref(client, "client")?;
     let token = str_arg(token, "token")?;
     let options = if options.is_null() {
@@ -39,7 +39,7 @@ fn run(
     } else {
         handle_ref(options, "options")?
     };
-    client.validate(token, options)
+    client.validate_verdict(token, options)
 }
 
 /// Writes the verdict into `*result` (if non-NULL) after the guarded body ran.
@@ -83,8 +83,11 @@ pub extern "C" fn gopher_auth_validate_and_extract(
         let out = out_slot(out_payload, "out_payload")?;
         *out = std::ptr::null_mut();
         out_slot(result, "result")?;
-        let claims = run(client, token, options)?;
-        *out = into_handle(GopherAuthTokenPayload { claims });
+        let verdict = run(client, token, options)?;
+        *out = into_handle(GopherAuthTokenPayload {
+            claims: verdict.claims,
+            scopes: verdict.scopes,
+        });
         Ok(())
     });
     finish(result, code)
@@ -98,7 +101,7 @@ ffi_fn! {
         *out = std::ptr::null_mut();
         let token = str_arg(token, "token")?;
         let claims = jwt::decode_unverified_claims(token, defaults::MAX_TOKEN_BYTES_RANGE.1 as usize)?;
-        *out = into_handle(GopherAuthTokenPayload { claims: Arc::new(claims) });
+        *out = into_handle(GopherAuthTokenPayload { claims: Arc::new(claims), scopes: None });
         Ok(())
     }
 }

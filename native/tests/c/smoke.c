@@ -95,6 +95,13 @@ int main(int argc, char **argv) {
         expect_string(s, audience);
         CHECK(gopher_auth_payload_get_scopes(payload, &s) == GOPHER_AUTH_SUCCESS);
         expect_string(s, "mcp:read mcp:write");
+        CHECK(gopher_auth_payload_get_scopes_json(payload, &s) == GOPHER_AUTH_SUCCESS);
+        expect_string(s, "[\"mcp:read\",\"mcp:write\"]");
+        CHECK(gopher_auth_payload_get_audience_json(payload, &s) == GOPHER_AUTH_SUCCESS);
+        CHECK(s != NULL && s[0] == '[');
+        gopher_auth_free_string(s);
+        CHECK(gopher_auth_payload_get_client_id(payload, &s) == GOPHER_AUTH_SUCCESS);
+        CHECK(s == NULL);
         CHECK(gopher_auth_payload_get_expiration(payload, &exp) == GOPHER_AUTH_SUCCESS);
         CHECK(exp > 1700000000);
         CHECK(gopher_auth_payload_get_claims_json(payload, &s) == GOPHER_AUTH_SUCCESS);

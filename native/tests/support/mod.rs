@@ -103,6 +103,8 @@ pub enum Behavior {
     Hang,
     /// Closes the connection at once.
     Close,
+    /// 200 with the body of the route whose path equals the request's, else 404.
+    Routes(Vec<(String, String)>),
 }
 
 pub struct JwksServer {
@@ -183,6 +185,17 @@ fn serve(
     }
     requests.fetch_add(1, Ordering::SeqCst);
     let behavior = behavior.lock().unwrap().clone();
+    let behavior = match behavior {
+        Behavior::Routes(routes) => {
+            let head = String::from_utf8_lossy(&head);
+            let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+            match routes.into_iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => Behavior::Serve(body),
+                None => Behavior::Status(404),
+            }
+        }
+        other => other,
+    };
     let _ = match behavior {
         Behavior::Serve(body) => write!(
             conn,
@@ -226,7 +239,7 @@ fn serve(
             }
             Ok(())
         }
-        Behavior::Close => Ok(()),
+        Behavior::Close | Behavior::Routes(_) => Ok(()),
     };
     let _ = conn.shutdown(Shutdown::Both);
 }

@@ -30,7 +30,7 @@ collect_ignore = [] if os.environ.get("GOPHER_FRAMEWORK") else ["frameworks"]
 
 ISSUER = "https://idp.test.example/realms/mcp"
 AUDIENCE = "https://mcp.test.example/mcp"
-ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "EdDSA")
+ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA")
 
 
 def find_repo_root() -> Path:

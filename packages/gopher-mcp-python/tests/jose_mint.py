@@ -15,7 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 _HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
-_EC_CURVES = {"ES256": (ec.SECP256R1, "P-256", 32), "ES384": (ec.SECP384R1, "P-384", 48)}
+_EC_CURVES = {
+    "ES256": (ec.SECP256R1, "P-256", 32),
+    "ES384": (ec.SECP384R1, "P-384", 48),
+    "ES512": (ec.SECP521R1, "P-521", 66),
+}
 
 
 def b64url(data: bytes) -> str:
@@ -78,7 +82,7 @@ class SigningKey:
 
 
 def generate_key(alg: str, kid: str | None = None, *, rsa_bits: int = 2048) -> SigningKey:
-    """A fresh key for ``alg`` (RS*/PS* RSA, ES256 P-256, ES384 P-384, EdDSA Ed25519)."""
+    """A fresh key for ``alg`` (RS*/PS* RSA, ES256/384/512 on P-256/384/521, EdDSA Ed25519)."""
     private: Any
     if alg[:2] in ("RS", "PS"):
         private = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -61,6 +62,9 @@ def test_validate_and_extract_returns_every_verified_claim(
         expiration=claims["exp"],
         issuer=ISSUER,
         claims=claims,
+        client_id="test-client",
+        scope_items=("mcp:read", "mcp:admin", "mcp:write"),
+        audience_items=(AUDIENCE,),
     )
     assert payload.scope_list == ["mcp:read", "mcp:admin", "mcp:write"]
     assert payload.has_scope("mcp:admin")
@@ -96,9 +100,20 @@ def test_validate_and_extract_on_failure_gives_no_payload(
     assert result.error_message
 
 
-@pytest.mark.parametrize(
-    ("claim", "value"), [("sub", "user\u0000admin"), ("aud", ["x\u0000y"]), ("scope", "a\u0000b")]
-)
+def test_nul_in_audiences_and_scopes_is_carried_by_the_json_lists(
+    client: GopherAuthClient, keys: dict[str, SigningKey]
+) -> None:
+    # Audiences and scopes come as JSON arrays, which represent a NUL exactly (no C-string
+    # truncation); a NUL in a scope makes it no RFC 6749 scope-token, so it grants nothing.
+    claims = standard_claims(aud=["x\u0000y"], scope="a\u0000b ok")
+    result, payload = client.validate_and_extract(mint(keys["RS256"], claims))
+    assert result.valid
+    assert payload is not None
+    assert payload.audience_items == ("x\u0000y",)
+    assert payload.scope_items == ("ok",)
+
+
+@pytest.mark.parametrize(("claim", "value"), [("sub", "user\u0000admin")])
 def test_a_verified_token_with_a_nul_in_a_string_claim_is_refused_as_a_verdict(
     client: GopherAuthClient, keys: dict[str, SigningKey], claim: str, value: object
 ) -> None:
@@ -540,7 +555,7 @@ def test_decoded_payload_memo_is_bounded_and_hands_out_copies() -> None:
 
     memo = DecodedPayloads(max_entries=3, max_token_bytes=10)
     claims = {"sub": "s", "aud": ["a", "b"], "n": {"x": [1, 2.5, None, True]}}
-    fields = PayloadFields("s", "a", None, 1, "i", claims)
+    fields = PayloadFields("s", ("a",), (), 1, "i", claims, "c")
     for index in range(5):
         memo.remember(b"token-%d" % index, fields)
     assert len(memo) == 3
@@ -548,8 +563,106 @@ def test_decoded_payload_memo_is_bounded_and_hands_out_copies() -> None:
     remembered = memo.get(b"token-4")
     assert remembered is not None
     first, second = remembered.to_payload(), remembered.to_payload()
-    assert first == second == TokenPayload("s", "a", None, 1, "i", claims)
+    assert first == second == TokenPayload("s", "a", None, 1, "i", claims, "c", ("a",), ())
     assert first.claims is not second.claims
     assert first.claims["n"]["x"] is not second.claims["n"]["x"]
     memo.remember(b"x" * 11, fields)
     assert memo.get(b"x" * 11) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "rule"),
+    [
+        ("typ", "ID", "rule payload-typ"),  # Keycloak ID token
+        ("typ", "Refresh", "rule payload-typ"),
+        ("typ", "Logout", "rule payload-typ"),
+        ("token_use", "id", "rule token_use"),  # Cognito ID token
+        ("nonce", "n-0S6_WzA2Mj", "carries nonce"),  # OpenID Connect ID token
+        ("at_hash", "77QmUPtjPfzWtF2AnpK9RQ", "carries at_hash"),
+        ("cnf", {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}, "rule cnf"),
+    ],
+)
+def test_id_refresh_logout_and_bound_tokens_are_not_bearer_access_tokens(
+    client: GopherAuthClient,
+    options: GopherValidationOptions,
+    token_for: Any,
+    claim: str,
+    value: Any,
+    rule: str,
+) -> None:
+    token = token_for(**{claim: value})
+    for _ in range(2):  # the second verdict must not come from a cache as a success
+        result, payload = client.validate_and_extract(token, options)
+        assert (result.error_code, payload) == (GopherAuthError.INVALID_TOKEN, None)
+        assert result.error_message is not None
+        assert rule in result.error_message
+
+
+def test_access_token_markers_pass(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    for extra in ({"typ": "Bearer"}, {"typ": "at+jwt"}, {"token_use": "access"}):
+        assert client.validate_token(token_for(**extra), options).valid, extra
+
+
+def test_bound_tokens_pass_only_when_allowed(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for(cnf={"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"})
+    assert not client.validate_token(token, options).valid
+    client.set_option("allow_bound_tokens_as_bearer", "true")
+    assert client.validate_token(token, options).valid
+    with pytest.raises(GopherInvalidConfigError, match="allow_bound_tokens_as_bearer"):
+        client.set_option("allow_bound_tokens_as_bearer", "perhaps")
+
+
+def test_scopes_come_as_the_engines_list_and_are_never_resplit(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for(scope=None, scp=["mcp:read mcp:write", "ok", 'q"uote', "tab\tx"])
+    result, payload = client.validate_and_extract(token, options)
+    assert result.valid
+    assert payload is not None
+    assert payload.scope_items == ("ok",)
+    assert payload.scope_list == ["ok"]
+    assert payload.scopes == "ok"
+    assert not payload.has_scope("mcp:read")
+    assert not client.validate_token(token, options.set_scopes(["mcp:read"])).valid
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"client_id": "a", "azp": "b", "cid": "c", "appid": "d"}, "a"),
+        ({"client_id": None, "azp": "b", "cid": "c"}, "b"),
+        ({"client_id": None, "cid": "okta-app", "appid": "d"}, "okta-app"),
+        ({"client_id": None, "appid": "entra-v1-app"}, "entra-v1-app"),
+        ({"client_id": None}, None),
+        ({"client_id": 7, "azp": "b"}, None),
+    ],
+)
+def test_client_id_comes_from_the_engine(
+    client: GopherAuthClient,
+    options: GopherValidationOptions,
+    token_for: Any,
+    claims: dict[str, Any],
+    expected: str | None,
+) -> None:
+    result, payload = client.validate_and_extract(token_for(**claims), options)
+    assert result.valid
+    assert payload is not None
+    assert payload.client_id == expected
+
+
+def test_es512_is_in_the_default_set_and_can_be_left_out(
+    client: GopherAuthClient, options: GopherValidationOptions, token_for: Any
+) -> None:
+    token = token_for("ES512")
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["alg"] == "ES512"
+    assert client.validate_token(token, options).valid
+    client.set_option("allowed_algorithms", "RS256,ES256,ES384")
+    result = client.validate_token(token, options)
+    assert result.error_code == GopherAuthError.INVALID_TOKEN
+    assert result.error_message is not None
+    assert "ES512" in result.error_message

@@ -5,6 +5,12 @@ unknown key, a repeated key or a malformed value is an error naming the file and
 endpoint URLs are derived Keycloak-style from ``auth_server_url`` (a realm URL):
 ``issuer = auth_server_url``, ``jwks_uri = …/protocol/openid-connect/certs``,
 ``oauth_authorize_url = …/auth``, ``oauth_token_url`` and ``token_endpoint = …/token``.
+
+Identity providers (docs/identity-providers.md): ``provider`` names a preset of
+``gopher_mcp_python.auth.providers`` (entra, auth0, okta, keycloak, cognito, workos, oidc) and
+``provider.<argument>`` lines give its arguments; or configure the claim policy directly with
+``issuers`` (``<issuer> <jwks_uri>`` entries separated by ``;``), ``audiences``,
+``audience_claim``, ``scope_claims`` and ``required_claims`` (``claim=value`` pairs).
 """
 
 from __future__ import annotations
@@ -69,6 +75,74 @@ def _scopes(value: str) -> tuple[str, ...]:
     return scopes
 
 
+def _words(value: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(value.replace(",", " ").split()))
+    if not items:
+        raise ValueError("expected one or more space-separated values")
+    return items
+
+
+def _issuers(value: str) -> tuple[tuple[str, str], ...]:
+    entries: list[tuple[str, str]] = []
+    for entry in value.split(";"):
+        parts = entry.split()
+        if len(parts) != 2:
+            raise ValueError(
+                f"expected '<issuer> <jwks_uri>' entries separated by ';', got {entry!r}"
+            )
+        entries.append((parts[0], _url(parts[1])))
+    return tuple(entries)
+
+
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for item in value.split():
+        name, sep, wanted = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"expected claim=value pairs, got {item!r}")
+        pairs.append((name, wanted))
+    return tuple(pairs)
+
+
+def _int_list(value: str) -> tuple[int, ...]:
+    return tuple(_int_in(1, 2)(v) for v in _words(value))
+
+
+#: The presets of ``gopher_mcp_python.auth.providers`` and the parser of each argument.
+PROVIDER_ARGUMENTS: dict[str, dict[str, Callable[[str], Any]]] = {
+    "entra": {"tenant_id": _text, "audiences": _words, "versions": _int_list},
+    "auth0": {
+        "domain": _text,
+        "audience": _text,
+        "custom_domains": _words,
+        "permissions": _bool,
+    },
+    "okta": {"issuer": _text, "audience": _text},
+    "keycloak": {"realm_url": _text, "audience": _text, "client_roles": _text},
+    "cognito": {"region": _text, "user_pool_id": _text, "client_ids": _words},
+    "workos": {"authkit_domain": _text, "audience": _text},
+    "oidc": {"issuer": _text, "audience": _text, "jwks_uri": _url},
+}
+#: Arguments each preset cannot do without.
+PROVIDER_REQUIRED: dict[str, tuple[str, ...]] = {
+    "entra": ("tenant_id", "audiences"),
+    "auth0": ("domain", "audience"),
+    "okta": ("issuer", "audience"),
+    "keycloak": ("realm_url", "audience"),
+    "cognito": ("region", "user_pool_id", "client_ids"),
+    "workos": ("authkit_domain", "audience"),
+    "oidc": ("issuer", "audience"),
+}
+
+
+def _provider(value: str) -> str:
+    if value not in PROVIDER_ARGUMENTS:
+        raise ValueError(
+            f"unknown provider {value!r}; known: {', '.join(sorted(PROVIDER_ARGUMENTS))}"
+        )
+    return value
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "host": _text,
     "port": _int_in(1, 65535),
@@ -89,7 +163,15 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "health_details": _bool,
     "request_timeout": _int_in(1, 300),
     "auth_disabled": _bool,
+    "issuers": _issuers,
+    "audiences": _words,
+    "audience_claim": _text,
+    "scope_claims": _words,
+    "required_claims": _pairs,
+    "provider": _provider,
 }
+#: ``provider.<argument>`` keys: parsed as text here, checked against the provider afterwards.
+_PROVIDER_PREFIX = "provider."
 
 
 @dataclass(frozen=True)
@@ -116,6 +198,13 @@ class ServerConfig:
     health_details: bool = False
     request_timeout: int = 10
     auth_disabled: bool = False
+    issuers: tuple[tuple[str, str], ...] = ()
+    audiences: tuple[str, ...] = ()
+    audience_claim: str = "aud"
+    scope_claims: tuple[str, ...] = ("scope", "scp")
+    required_claims: tuple[tuple[str, str], ...] = ()
+    provider: str = ""
+    provider_args: tuple[tuple[str, Any], ...] = ()
 
     @property
     def advertised_scopes(self) -> tuple[str, ...]:
@@ -154,7 +243,7 @@ class ServerConfig:
 
     def require_identity_provider(self) -> None:
         """Fail when auth is on but no issuer/JWKS is configured."""
-        if self.auth_disabled:
+        if self.auth_disabled or self.provider or self.issuers:
             return
         missing = [k for k in ("issuer", "jwks_uri") if not getattr(self, k)]
         if missing:
@@ -179,6 +268,8 @@ def parse_config_text(text: str, source: str = "server.config") -> dict[str, tup
         if not sep or not key:
             raise ConfigError(f"{where}: expected 'key = value', got {line[:80]!r}")
         parser = _PARSERS.get(key)
+        if key.startswith(_PROVIDER_PREFIX) and len(key) > len(_PROVIDER_PREFIX):
+            parser = _text
         if parser is None:
             raise ConfigError(
                 f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(_PARSERS))}"
@@ -227,7 +318,9 @@ def load_config(
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ConfigError(f"config file {file} is not UTF-8 text") from None
-        values = {k: v for k, (v, _) in parse_config_text(text, str(file)).items()}
+        parsed = parse_config_text(text, str(file))
+        values = {k: v for k, (v, _) in parsed.items() if not k.startswith(_PROVIDER_PREFIX)}
+        values["provider_args"] = _provider_args(parsed, str(file))
     old_server_url = values.get("server_url") or (
         f"http://{_url_host(values.get('host', '127.0.0.1'))}:{values.get('port', 3001)}"
     )
@@ -263,6 +356,42 @@ def load_config(
         token_endpoint=config.token_endpoint or derived["oauth_token_url"],
     )
     return dataclasses.replace(resolved, audience=audience or resolved.mcp_url)
+
+
+def _provider_args(parsed: dict[str, tuple[Any, int]], source: str) -> tuple[tuple[str, Any], ...]:
+    """The ``provider.<argument>`` lines, checked against ``provider`` (errors name the key)."""
+    given = {
+        k[len(_PROVIDER_PREFIX) :]: v for k, v in parsed.items() if k.startswith(_PROVIDER_PREFIX)
+    }
+    provider = parsed.get("provider", ("", 0))[0]
+    if not provider:
+        if given:
+            first = min(given.items(), key=lambda item: item[1][1])
+            raise ConfigError(
+                f"{source} line {first[1][1]}: provider.{first[0]} is set but provider is not"
+            )
+        return ()
+    known = PROVIDER_ARGUMENTS[provider]
+    args: list[tuple[str, Any]] = []
+    for name, (raw, line) in sorted(given.items(), key=lambda item: item[1][1]):
+        parse = known.get(name)
+        if parse is None:
+            raise ConfigError(
+                f"{source} line {line}: unknown key provider.{name} for provider {provider}; "
+                f"known: {', '.join('provider.' + k for k in known)}"
+            )
+        try:
+            args.append((name, parse(raw)))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{source} line {line}: bad value for provider.{name}: {exc}"
+            ) from None
+    missing = [n for n in PROVIDER_REQUIRED[provider] if n not in given]
+    if missing:
+        raise ConfigError(
+            f"{source}: provider {provider} needs " + ", ".join(f"provider.{n}" for n in missing)
+        )
+    return tuple(args)
 
 
 def _url_host(host: str) -> str:

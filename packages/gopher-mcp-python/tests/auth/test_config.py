@@ -64,7 +64,7 @@ def test_metadata_url_inserts_the_well_known_suffix(resource: str, expected: str
         ({"server_url": "ftp://x"}, "server_url must be an absolute http"),
         ({"server_url": "http://x?q=1"}, "must not have a query"),
         ({"issuer": ""}, "issuer is required"),
-        ({"jwks_uri": ""}, "jwks_uri is required"),
+        ({"jwks_uri": "", "issuer": "idp"}, "discovered from its metadata"),
         ({"jwks_uri": "file:///etc/passwd"}, "jwks_uri must be an absolute http"),
         ({"clock_skew": 1000}, "clock_skew must be 0..300"),
         ({"mcp_path": "mcp"}, "mcp_path must start with '/'"),

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response
-from gopher_mcp_python.auth import AuthContext, Authenticator, ResourceServerConfig, ScopePolicy
+from gopher_mcp_python.auth import (
+    AuthContext,
+    Authenticator,
+    ResourceServerConfig,
+    ScopePolicy,
+    TrustedIssuer,
+    providers,
+)
 from gopher_mcp_python.auth.flask import FlaskAuth, current_flask_auth
 
 from ..config import ServerConfig
@@ -25,20 +32,37 @@ __all__ = ["JwksState", "OAuthGuard", "build_resource_config", "warn_auth_disabl
 def build_resource_config(
     config: ServerConfig, tool_scopes: Mapping[str, tuple[str, ...]]
 ) -> ResourceServerConfig:
-    """The SDK configuration of this server: resource = ``<server_url>/mcp``, audience checked."""
+    """The SDK configuration of this server: resource = ``<server_url>/mcp``, audience checked.
+
+    With ``provider`` set, the preset of ``gopher_mcp_python.auth.providers`` of that name
+    builds it from the ``provider.<argument>`` lines; otherwise the issuer/JWKS keys and the
+    claim-policy keys (``issuers``, ``audiences``, ``audience_claim``, ``scope_claims``,
+    ``required_claims``) do.
+    """
+    common: dict[str, Any] = {
+        "scopes_supported": config.advertised_scopes,
+        "scope_policy": ScopePolicy(tools=dict(tool_scopes)),
+        "client_options": {
+            "cache_duration": str(config.jwks_cache_duration),
+            "auto_refresh": "true" if config.jwks_auto_refresh else "false",
+            "request_timeout": str(config.request_timeout),
+        },
+        "resource_name": "Weather MCP server (gopher-mcp-python example)",
+    }
+    if config.provider:
+        preset = getattr(providers, config.provider)
+        return preset(server_url=config.server_url, **dict(config.provider_args), **common)  # type: ignore[no-any-return]
     return ResourceServerConfig(
         server_url=config.server_url,
         issuer=config.issuer,
         jwks_uri=config.jwks_uri,
         audience=config.audience,
-        scopes_supported=config.advertised_scopes,
-        scope_policy=ScopePolicy(tools=dict(tool_scopes)),
-        client_options={
-            "cache_duration": str(config.jwks_cache_duration),
-            "auto_refresh": "true" if config.jwks_auto_refresh else "false",
-            "request_timeout": str(config.request_timeout),
-        },
-        resource_name="Weather MCP server (gopher-mcp-python example)",
+        audiences=config.audiences,
+        audience_claim=config.audience_claim,
+        scope_claims=config.scope_claims,
+        required_claims=dict(config.required_claims),
+        issuers=tuple(TrustedIssuer(issuer, jwks_uri) for issuer, jwks_uri in config.issuers),
+        **common,
     )
 
 

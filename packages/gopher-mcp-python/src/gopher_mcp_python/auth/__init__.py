@@ -20,7 +20,7 @@ from __future__ import annotations
 from .authenticator import Authenticator, AuthResult
 from .body import McpBody
 from .challenge import Challenge, ChallengeFactory
-from .config import ResourceServerConfig, resource_metadata_url
+from .config import ResourceServerConfig, TrustedIssuer, resource_metadata_url
 from .context import AuthContext, current_auth_context, use_auth_context
 from .credentials import MalformedAuthorization, read_bearer_token
 from .metadata import protected_resource_metadata
@@ -38,6 +38,7 @@ __all__ = [
     "PublicPaths",
     "ResourceServerConfig",
     "ScopePolicy",
+    "TrustedIssuer",
     "current_auth_context",
     "normalize_scopes",
     "protected_resource_metadata",

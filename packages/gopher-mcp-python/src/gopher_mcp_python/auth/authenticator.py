@@ -20,7 +20,6 @@ from ..ffi.auth import (
     ValidationResult,
     gopher_init_auth_library,
 )
-from ..ffi.auth.types import split_scopes
 from .body import SCOPE_HINT_BYTES, McpBody
 from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig
@@ -60,22 +59,39 @@ _SERVER_FAULT = frozenset(
 )
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(split_scopes(value)) if value else ()
-
-
 def _context_from(payload: TokenPayload) -> AuthContext:
-    claims = payload.claims  # a fresh dict per validation; the context becomes its only owner
-    client_id = claims.get("client_id") or claims.get("azp") or ""
+    # Scopes, audiences and the client id exactly as the engine lists them: never re-split a
+    # joined string (an `scp` item "a b" grants nothing and must not become two scopes here).
     return AuthContext(
         subject=payload.subject or "",
-        scopes=tuple(dict.fromkeys(split_scopes(payload.scopes))),
-        claims=claims,
+        scopes=payload.scope_items,
+        claims=payload.claims,  # a fresh dict per validation; the context is its only owner
         expires_at=payload.expiration,
         issuer=payload.issuer or "",
-        audience=_split(payload.audience),
-        client_id=client_id if isinstance(client_id, str) else "",
+        audience=payload.audience_items,
+        client_id=payload.client_id or "",
     )
+
+
+def _trust_issuers(client: GopherAuthClient, config: ResourceServerConfig) -> None:
+    """Give the client every trusted issuer after the first, and each issuer its keys.
+
+    An issuer's static keys are its own ``jwks``, else the config's ``jwks`` (which serves
+    every issuer); an issuer with neither keys nor ``jwks_uri`` is discovered.
+    """
+    first, *others = config.issuers
+    if first.jwks or config.jwks:
+        client.load_jwks(first.jwks or config.jwks)
+    elif not first.jwks_uri:
+        client.discover_issuer(first.issuer)
+    for trusted in others:
+        keys = trusted.jwks or config.jwks
+        if not trusted.jwks_uri and not keys:
+            client.discover_issuer(trusted.issuer)
+            continue
+        client.add_issuer(trusted.issuer, trusted.jwks_uri)
+        if keys:
+            client.load_issuer_jwks(trusted.issuer, keys)
 
 
 class Authenticator:
@@ -102,8 +118,7 @@ class Authenticator:
             try:
                 for name, value in config.client_options.items():
                     client.set_option(name, value)
-                if config.jwks:
-                    client.load_jwks(config.jwks)
+                _trust_issuers(client, config)
             except BaseException:
                 client.destroy()
                 raise
@@ -249,7 +264,7 @@ class Authenticator:
     def _new_options(self, scopes: tuple[str, ...]) -> GopherValidationOptions:
         return (
             GopherValidationOptions()
-            .set_audience(self.config.audience)
+            .set_audiences(self.config.audiences)
             .set_clock_skew(self.config.clock_skew)
             .set_scopes(list(scopes))
         )

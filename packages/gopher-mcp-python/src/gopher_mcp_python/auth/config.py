@@ -8,6 +8,7 @@ URL unless configured otherwise), the scopes it advertises and the per-request s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,12 +16,34 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .scopes import ScopePolicy, normalize_scopes
 
-__all__ = ["ResourceServerConfig", "resource_metadata_url"]
+__all__ = ["ResourceServerConfig", "TrustedIssuer", "resource_metadata_url"]
 
 _METADATA_SUFFIX = "/.well-known/oauth-protected-resource"
 
 
 _MAX_REALM = 1024
+_DEFAULT_SCOPE_CLAIMS = ("scope", "scp")
+#: Client options that the claim-policy fields below set; not to be given twice.
+_POLICY_OPTIONS = ("audience_claim", "scope_claims", "required_claims")
+
+
+def _claim_name(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty claim name, got {value!r}")
+    if any(c in value for c in " ,") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(
+            f"{name} must be a claim name without spaces, commas or control characters, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _strings(name: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise ValueError(f"{name} must be a tuple of strings, got {value!r}")
+    if not all(isinstance(item, str) and item for item in value):
+        raise ValueError(f"{name} must hold non-empty strings only, got {value!r}")
+    return tuple(dict.fromkeys(value))
 
 
 def _check_url(name: str, value: str, *, allow_path: bool = True) -> str:
@@ -51,16 +74,60 @@ def resource_metadata_url(resource: str) -> str:
 
 
 @dataclass(frozen=True)
+class TrustedIssuer:
+    """One authorization server whose tokens are accepted, with its own keys.
+
+    Attributes:
+        issuer: the issuer identifier; a token's ``iss`` must equal it byte for byte (mind
+            trailing slashes: Auth0's issuer ends with ``/``, Okta's does not).
+        jwks_uri: where this issuer publishes its signing keys; "" (and no ``jwks``) means
+            discovery from the issuer's metadata, whose ``issuer`` must equal it exactly.
+        jwks: a static JWK Set (JSON text) for this issuer instead of fetching.
+
+    A token is checked only with the keys of the issuer its ``iss`` names; a token naming no
+    trusted issuer is refused without any network request.
+
+    """
+
+    issuer: str
+    jwks_uri: str = ""
+    jwks: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.issuer, str) or not self.issuer:
+            raise ValueError(
+                f"TrustedIssuer.issuer must be a non-empty string, got {self.issuer!r}"
+            )
+        if self.jwks_uri:
+            _check_url("jwks_uri", self.jwks_uri)
+
+
+@dataclass(frozen=True)
 class ResourceServerConfig:
     """Settings of the resource-server layer (see :class:`~.authenticator.Authenticator`).
 
     Attributes:
         server_url: the public base URL of the server, e.g. ``https://mcp.example.com``.
         issuer: the authorization server's issuer identifier; ``iss`` must equal it exactly.
-        jwks_uri: where the issuer publishes its signing keys ("" when ``jwks`` is given).
+            Optional when ``issuers`` is given; after construction, the first trusted issuer.
+        jwks_uri: where the issuer publishes its signing keys; "" (and no ``jwks``) means
+            discovery from the issuer's OpenID Connect / RFC 8414 metadata.
+        issuers: several trusted authorization servers (:class:`TrustedIssuer`), each with
+            its own keys; with ``issuer`` also given, that one comes first. After
+            construction, every trusted issuer in order.
         resource: the protected resource's URL; default ``<server_url><mcp_path>``.
         mcp_path: the MCP endpoint's path (default ``/mcp``), used for the default ``resource``.
         audience: the value ``aud`` must contain; default ``resource``. Always checked.
+        audiences: several accepted audiences (a token passes when its audience claim holds
+            any of them), e.g. an Entra application's GUID and its ``api://`` URI. With
+            ``audience`` also given, both count. Never empty: without either, the resource.
+        audience_claim: the claim holding the audience (default ``aud``; Cognito access
+            tokens carry the app client in ``client_id``).
+        scope_claims: the claims that grant scopes, in order (default ``("scope", "scp")``):
+            names (``roles``, ``permissions``) or dotted paths into nested objects
+            (``realm_access.roles``, ``resource_access.<client>.roles``).
+        required_claims: claims that must be present with exactly this string value, e.g.
+            ``{"token_use": "access"}``.
         scopes_supported: scopes advertised in the protected-resource metadata. Clients ask for
             all of them when a 401 names no scope: list the baseline scopes, leave privileged
             ones to the 403 step-up (see :meth:`challenge_scopes`).
@@ -78,7 +145,7 @@ class ResourceServerConfig:
     """
 
     server_url: str
-    issuer: str
+    issuer: str = ""
     jwks_uri: str = ""
     resource: str = ""
     mcp_path: str = "/mcp"
@@ -92,25 +159,34 @@ class ResourceServerConfig:
     resource_name: str = ""
     jwks: str = ""
     max_body_bytes: int = 1_048_576
+    audiences: tuple[str, ...] = ()
+    audience_claim: str = "aud"
+    scope_claims: tuple[str, ...] = _DEFAULT_SCOPE_CLAIMS
+    required_claims: Mapping[str, str] = field(default_factory=dict)
+    issuers: tuple[TrustedIssuer, ...] = ()
 
     def __post_init__(self) -> None:
         server_url = _check_url("server_url", self.server_url).rstrip("/")
         object.__setattr__(self, "server_url", server_url)
-        if not self.issuer:
-            raise ValueError("issuer is required: the authorization server's issuer identifier")
-        if not self.jwks_uri and not self.jwks:
-            raise ValueError("jwks_uri is required (or give a static JWK Set in jwks)")
-        if self.jwks_uri:
-            _check_url("jwks_uri", self.jwks_uri)
+        trusted = self._trusted_issuers()
+        object.__setattr__(self, "issuers", trusted)
+        object.__setattr__(self, "issuer", trusted[0].issuer)
+        object.__setattr__(self, "jwks_uri", trusted[0].jwks_uri)
         if not self.mcp_path.startswith("/"):
             raise ValueError(f"mcp_path must start with '/', got {self.mcp_path!r}")
         resource = self.resource or server_url + self.mcp_path
         object.__setattr__(self, "resource", _check_url("resource", resource))
-        object.__setattr__(self, "audience", self.audience or resource)
+        audiences = _strings("audiences", self.audiences)
+        if self.audience:
+            audiences = tuple(dict.fromkeys((self.audience, *audiences)))
+        audiences = audiences or (resource,)
+        object.__setattr__(self, "audiences", audiences)
+        object.__setattr__(self, "audience", audiences[0])
         object.__setattr__(self, "scopes_supported", normalize_scopes(self.scopes_supported))
-        servers = self.authorization_servers or (self.issuer,)
+        servers = self.authorization_servers or tuple(t.issuer for t in trusted)
         object.__setattr__(self, "authorization_servers", tuple(servers))
         options = {str(k): str(v) for k, v in self.client_options.items()}
+        options.update(self._policy_options(options))
         object.__setattr__(self, "client_options", MappingProxyType(options))
         if not 0 <= self.clock_skew <= 300:
             raise ValueError(f"clock_skew must be 0..300 seconds, got {self.clock_skew}")
@@ -121,6 +197,71 @@ class ResourceServerConfig:
             )
         if self.max_body_bytes < 1024:
             raise ValueError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}")
+
+    def _trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
+        """``issuer``/``jwks_uri`` (first) and ``issuers``, checked: no duplicates, keys known."""
+        if isinstance(self.issuers, (str, TrustedIssuer)) or not isinstance(
+            self.issuers, (tuple, list)
+        ):
+            raise ValueError(f"issuers must be a tuple of TrustedIssuer, got {self.issuers!r}")
+        if not self.issuer and not self.issuers:
+            raise ValueError("issuer is required: the authorization server's issuer identifier")
+        trusted: list[TrustedIssuer] = []
+        if self.issuer:
+            trusted.append(TrustedIssuer(self.issuer, self.jwks_uri))
+        elif self.jwks_uri:
+            raise ValueError("jwks_uri belongs to issuer: give issuer too, or use issuers")
+        for item in self.issuers:
+            if not isinstance(item, TrustedIssuer):
+                raise ValueError(f"issuers must hold TrustedIssuer objects, got {item!r}")
+            trusted.append(item)
+        seen: set[str] = set()
+        for item in trusted:
+            if item.issuer in seen:
+                raise ValueError(f"issuer {item.issuer!r} is trusted twice")
+            seen.add(item.issuer)
+            if not item.jwks_uri and not item.jwks and not self.jwks:
+                # No keys given: discovered from the issuer's metadata, so it must be a URL.
+                try:
+                    _check_url("issuer", item.issuer)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"issuer {item.issuer!r} has no jwks_uri or jwks, so its keys are "
+                        f"discovered from its metadata, which needs a URL issuer: {exc}"
+                    ) from None
+        return tuple(trusted)
+
+    def _policy_options(self, given: Mapping[str, str]) -> dict[str, str]:
+        """The native client options of the claim-policy fields (only those not default)."""
+        clashing = [name for name in _POLICY_OPTIONS if name in given]
+        if clashing:
+            raise ValueError(
+                f"set {', '.join(clashing)} with the ResourceServerConfig field of that name, "
+                "not in client_options"
+            )
+        out: dict[str, str] = {}
+        claim = _claim_name("audience_claim", self.audience_claim)
+        if claim != "aud":
+            out["audience_claim"] = claim
+        scope_claims = _strings("scope_claims", self.scope_claims)
+        if not scope_claims:
+            raise ValueError("scope_claims must name at least one claim, e.g. ('scope', 'scp')")
+        for name in scope_claims:
+            _claim_name("scope_claims", name)
+        object.__setattr__(self, "scope_claims", scope_claims)
+        if scope_claims != _DEFAULT_SCOPE_CLAIMS:
+            out["scope_claims"] = ",".join(scope_claims)
+        required: dict[str, str] = {}
+        for name, value in dict(self.required_claims).items():
+            if not isinstance(value, str):
+                raise ValueError(
+                    f"required_claims[{name!r}] must be a string (exact match), got {value!r}"
+                )
+            required[_claim_name("required_claims", name)] = value
+        object.__setattr__(self, "required_claims", MappingProxyType(required))
+        if required:
+            out["required_claims"] = json.dumps(required, separators=(",", ":"))
+        return out
 
     @property
     def resource_metadata_url(self) -> str:

@@ -22,12 +22,14 @@ class AuthContext:
 
     Attributes:
         subject: ``sub`` of the verified token ("" when absent).
-        scopes: the granted scopes (``scope``/``scp``), distinct, in token order.
+        scopes: the granted scopes exactly as the native engine lists them (``scope``/``scp``,
+            distinct, in token order, each an RFC 6749 scope-token; never re-split).
         claims: every claim of the verified token.
         expires_at: ``exp`` in Unix seconds.
         issuer: ``iss``.
         audience: the ``aud`` values.
-        client_id: the OAuth client the token was issued to (``client_id``, else ``azp``), or "".
+        client_id: the OAuth client the token was issued to, as the engine reads it (the first
+            present of ``client_id``, ``azp``, ``cid``, ``appid``), or "".
 
     """
 

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: The ABI version this binding is written for (``GOPHER_AUTH_ABI_VERSION`` of the header).
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
@@ -106,6 +106,15 @@ class NativeFunctions:
         self.gopher_auth_client_load_jwks: Callable[[Any, bytes], int] = _bind(
             lib, "gopher_auth_client_load_jwks", _i32, _ptr, _str
         )
+        self.gopher_auth_client_add_issuer: Callable[[Any, bytes, bytes], int] = _bind(
+            lib, "gopher_auth_client_add_issuer", _i32, _ptr, _str, _str
+        )
+        self.gopher_auth_client_load_issuer_jwks: Callable[[Any, bytes, bytes], int] = _bind(
+            lib, "gopher_auth_client_load_issuer_jwks", _i32, _ptr, _str, _str
+        )
+        self.gopher_auth_client_discover_issuer: Callable[[Any, bytes], int] = _bind(
+            lib, "gopher_auth_client_discover_issuer", _i32, _ptr, _str
+        )
         # validation options
         self.gopher_auth_validation_options_create: Callable[[Any], int] = _bind(
             lib, "gopher_auth_validation_options_create", _i32, _out_ptr
@@ -118,6 +127,9 @@ class NativeFunctions:
         )
         self.gopher_auth_validation_options_set_audience: Callable[[Any, bytes], int] = _bind(
             lib, "gopher_auth_validation_options_set_audience", _i32, _ptr, _str
+        )
+        self.gopher_auth_validation_options_set_audiences: Callable[[Any, bytes], int] = _bind(
+            lib, "gopher_auth_validation_options_set_audiences", _i32, _ptr, _str
         )
         self.gopher_auth_validation_options_set_clock_skew: Callable[[Any, int], int] = _bind(
             lib, "gopher_auth_validation_options_set_clock_skew", _i32, _ptr, _i64
@@ -160,6 +172,15 @@ class NativeFunctions:
         )
         self.gopher_auth_payload_get_claims_json: Callable[[Any, Any], int] = _bind(
             lib, "gopher_auth_payload_get_claims_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_scopes_json: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_scopes_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_audience_json: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_audience_json", _i32, _ptr, _addr
+        )
+        self.gopher_auth_payload_get_client_id: Callable[[Any, Any], int] = _bind(
+            lib, "gopher_auth_payload_get_client_id", _i32, _ptr, _addr
         )
         self.gopher_auth_payload_destroy: Callable[[Any], int] = _bind(
             lib, "gopher_auth_payload_destroy", _i32, _ptr

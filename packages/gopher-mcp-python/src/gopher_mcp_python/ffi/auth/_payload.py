@@ -1,8 +1,9 @@
 """Copying a native token payload into a :class:`TokenPayload`, and always releasing it.
 
-The fields come from the library's own getters (one source of truth for how ``scope``/``scp``
-and ``aud`` are read); this module only keeps the round trips cheap: the functions are bound
-once, the out-parameters are reused per thread, and nothing is allocated that is not returned.
+The fields come from the library's own getters (one source of truth for how ``scope``/``scp``,
+``aud`` and the client id are read; scopes and audiences come as JSON lists, never re-split);
+this module only keeps the round trips cheap: the functions are bound once, the out-parameters
+are reused per thread, and nothing is allocated that is not returned.
 
 :class:`DecodedPayloads` remembers the getters' output for recently *verified* tokens, keyed
 by the exact token bytes. A token's claims are a pure function of its bytes, so for a token
@@ -32,21 +33,29 @@ class PayloadFields(NamedTuple):
     """What the native getters returned for one payload, with the claims JSON decoded."""
 
     subject: str | None
-    scopes: str | None
-    audience: str | None
+    scopes: tuple[str, ...]
+    audience: tuple[str, ...]
     expiration: int
     issuer: str | None
     claims: dict[str, Any]
+    client_id: str | None
 
     def to_payload(self) -> TokenPayload:
         """The :class:`TokenPayload` (owning ``claims``: use it once)."""
+        return self.with_claims(self.claims)
+
+    def with_claims(self, claims: dict[str, Any]) -> TokenPayload:
+        """The :class:`TokenPayload` of these fields with ``claims``."""
         return TokenPayload(
             self.subject,
-            self.scopes or "",
-            self.audience,
+            " ".join(self.scopes),
+            " ".join(self.audience) if self.audience else None,
             self.expiration,
             self.issuer,
-            self.claims,
+            claims,
+            self.client_id,
+            self.scopes,
+            self.audience,
         )
 
 
@@ -58,15 +67,19 @@ class RememberedPayload(NamedTuple):
 
     def to_payload(self) -> TokenPayload:
         """A new :class:`TokenPayload` with its own copy of the claims."""
-        fields = self.fields
-        return TokenPayload(
-            fields.subject,
-            fields.scopes or "",
-            fields.audience,
-            fields.expiration,
-            fields.issuer,
+        return self.fields.with_claims(
             marshal.loads(self.claims_image),  # noqa: S302 - our own image of a JSON dict
         )
+
+
+def _decode_list(list_json: str | None, getter: str) -> tuple[str, ...]:
+    items = json.loads(list_json) if list_json else []
+    if type(items) is not list or any(type(item) is not str for item in items):
+        raise GopherAuthException(
+            f"{getter} returned something other than a JSON array of strings",
+            GopherAuthError.INTERNAL_ERROR,
+        )
+    return tuple(items)
 
 
 def _decode_claims(claims_json: str | None) -> dict[str, Any]:
@@ -96,10 +109,11 @@ class PayloadReader:
         self._functions = functions
         self._text_getters = (
             functions.gopher_auth_payload_get_subject,
-            functions.gopher_auth_payload_get_scopes,
-            functions.gopher_auth_payload_get_audience,
+            functions.gopher_auth_payload_get_scopes_json,
+            functions.gopher_auth_payload_get_audience_json,
             functions.gopher_auth_payload_get_issuer,
             functions.gopher_auth_payload_get_claims_json,
+            functions.gopher_auth_payload_get_client_id,
         )
         self._get_expiration = functions.gopher_auth_payload_get_expiration
         self._free = functions.gopher_auth_free_string
@@ -135,9 +149,13 @@ class PayloadReader:
         code = self._get_expiration(payload, buffers.number_address)
         if code:
             raise self._functions.failure(code, "gopher_auth_payload_get_expiration")
-        subject, scopes, audience, issuer, claims_json = values
+        subject, scopes_json, audience_json, issuer, claims_json, client_id = values
+        scopes = _decode_list(scopes_json, "gopher_auth_payload_get_scopes_json")
+        audience = _decode_list(audience_json, "gopher_auth_payload_get_audience_json")
         claims = _decode_claims(claims_json)
-        return PayloadFields(subject, scopes, audience, buffers.number.value, issuer, claims)
+        return PayloadFields(
+            subject, scopes, audience, buffers.number.value, issuer, claims, client_id
+        )
 
 
 class DecodedPayloads:

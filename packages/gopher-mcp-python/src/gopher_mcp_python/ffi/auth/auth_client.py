@@ -148,6 +148,10 @@ class GopherAuthClient:
         self._validate = functions.gopher_auth_validate_token
         self._validate_and_extract = functions.gopher_auth_validate_and_extract
         self._payloads = PayloadReader(functions)
+        # The process-wide memo of decoded payloads is keyed by token bytes, but the granted
+        # scopes also depend on this client's scope_claims: a client with other scope sources
+        # keys its entries apart (tokens never hold a NUL, so the prefix cannot collide).
+        self._memo_prefix = b""
         self.jwks_uri = jwks_uri
         self.issuer = issuer
 
@@ -191,6 +195,8 @@ class GopherAuthClient:
             functions.gopher_auth_client_set_option(self._live(), raw_name, raw_value),
             f"gopher_auth_client_set_option({name!r})",
         )
+        if name == "scope_claims":
+            self._memo_prefix = raw_value + b"\x00"
         return self
 
     def load_jwks(self, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
@@ -209,6 +215,67 @@ class GopherAuthClient:
         functions.check(
             functions.gopher_auth_client_load_jwks(self._live(), raw),
             "gopher_auth_client_load_jwks",
+        )
+        return self
+
+    def add_issuer(self, issuer: str, jwks_uri: str = "") -> GopherAuthClient:
+        """Trust one more issuer, with its own keys from ``jwks_uri``.
+
+        A token's ``iss`` (exact) selects its issuer before any key is looked up or fetched; a
+        token naming no trusted issuer is refused without any network request, and one
+        issuer's keys never verify another issuer's tokens. ``jwks_uri`` ``""`` means keys
+        only from :meth:`load_issuer_jwks`.
+
+        Raises:
+            GopherInvalidConfigError: empty, over-long or already trusted issuer, malformed
+                URL, or more than 64 issuers.
+
+        """
+        raw_issuer = encode_argument(issuer, "issuer")
+        raw_uri = encode_argument(jwks_uri, "jwks_uri")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_add_issuer(self._live(), raw_issuer, raw_uri),
+            "gopher_auth_client_add_issuer",
+        )
+        return self
+
+    def discover_issuer(self, issuer: str) -> GopherAuthClient:
+        """Find the keys of ``issuer`` from its metadata (OpenID Connect Discovery, then RFC 8414).
+
+        The metadata's ``issuer`` must equal ``issuer`` byte for byte; otherwise validations
+        fail with ``INVALID_CONFIG`` naming both strings. Trusts ``issuer`` if it is not yet
+        trusted, or switches the creation issuer of a client made with ``jwks_uri=""``.
+        Nothing is fetched here: the first validation that needs keys does it.
+
+        Raises:
+            GopherInvalidConfigError: not an absolute http(s) URL, or the issuer already has a
+                ``jwks_uri`` or static keys.
+
+        """
+        raw_issuer = encode_argument(issuer, "issuer")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_discover_issuer(self._live(), raw_issuer),
+            "gopher_auth_client_discover_issuer",
+        )
+        return self
+
+    def load_issuer_jwks(self, issuer: str, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
+        """:meth:`load_jwks` for the trusted issuer ``issuer``.
+
+        Raises:
+            GopherInvalidConfigError: ``issuer`` is not trusted by this client.
+            GopherInvalidKeyError: not a JWK Set, too large, or no usable key at all.
+
+        """
+        text = jwks if isinstance(jwks, str) else json.dumps(jwks)
+        raw_issuer = encode_argument(issuer, "issuer")
+        raw = encode_argument(text, "jwks")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_load_issuer_jwks(self._live(), raw_issuer, raw),
+            "gopher_auth_client_load_issuer_jwks",
         )
         return self
 
@@ -288,7 +355,8 @@ class GopherAuthClient:
                 return converted, None  # type: ignore[return-value]
             data = converted
         buffers = _buffers
-        known = _decoded.get(data)
+        memo_key = self._memo_prefix + data if self._memo_prefix else data
+        known = _decoded.get(memo_key)
         if known is not None:  # claims seen before: only the verdict is needed, checked anew
             code = self._validate(self._pointer, data, options_pointer, buffers.result_address)
             if code == 0:
@@ -310,7 +378,7 @@ class GopherAuthClient:
             # `sub`, `iss`, `aud` or `scope`): refused like any other unusable token, as a
             # verdict rather than an exception, so callers answer 401 and never 500.
             return ValidationResult(False, GopherAuthError.INVALID_TOKEN, exc.native_message), None
-        _decoded.remember(data, fields)
+        _decoded.remember(memo_key, fields)
         return _VALID, fields.to_payload()
 
     def extract_payload(self, token: str | bytes) -> TokenPayload:

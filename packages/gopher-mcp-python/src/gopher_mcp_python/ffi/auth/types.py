@@ -135,6 +135,11 @@ class TokenPayload:
         expiration: ``exp`` in whole Unix seconds, 0 when absent.
         issuer: ``iss``, or ``None`` when absent.
         claims: every claim of the token, as decoded from its JSON payload.
+        client_id: the OAuth client the token was issued to, as the engine reads it (the
+            first present of ``client_id``, ``azp``, ``cid``, ``appid``), or ``None``.
+        scope_items: the granted scopes exactly as the engine lists them (each an RFC 6749
+            scope-token), never re-split from a string; ``()`` when none.
+        audience_items: the ``aud`` values exactly as the engine lists them.
 
     """
 
@@ -144,15 +149,20 @@ class TokenPayload:
     expiration: int
     issuer: str | None
     claims: dict[str, Any] = field(default_factory=dict)
+    client_id: str | None = None
+    scope_items: tuple[str, ...] = ()
+    audience_items: tuple[str, ...] = ()
 
     @property
     def scope_list(self) -> list[str]:
-        """The granted scopes as a list, in token order."""
-        return split_scopes(self.scopes)
+        """The granted scopes as a list, in token order (the engine's list)."""
+        if self.scope_items or not self.scopes:
+            return list(self.scope_items)
+        return split_scopes(self.scopes)  # a payload built by hand, without the engine's list
 
     def has_scope(self, scope: str) -> bool:
         """Whether ``scope`` is granted exactly (no prefix or hierarchy matching)."""
-        return scope in split_scopes(self.scopes)
+        return scope in self.scope_list
 
 
 @dataclass(frozen=True, slots=True)

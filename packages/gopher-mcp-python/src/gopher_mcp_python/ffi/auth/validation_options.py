@@ -12,6 +12,7 @@ validating with them)::
 from __future__ import annotations
 
 import ctypes
+import json
 from collections.abc import Iterable
 from types import TracebackType
 
@@ -107,6 +108,30 @@ class GopherValidationOptions:
         functions.check(
             functions.gopher_auth_validation_options_set_audience(self.native_handle(), value),
             "gopher_auth_validation_options_set_audience",
+        )
+        return self
+
+    def set_audiences(self, audiences: Iterable[str]) -> GopherValidationOptions:
+        """Accept a token whose audience claim contains any of ``audiences`` (exact matches).
+
+        An empty list turns the audience check off, like ``set_audience("")``.
+
+        Raises:
+            TypeError: ``audiences`` is a single string (pass a list) or holds a non-string.
+            GopherInvalidParameterError: an audience is empty (refused by the engine).
+
+        """
+        if isinstance(audiences, (str, bytes)):
+            raise TypeError('audiences must be a list of strings, e.g. ["api://mcp"]')
+        items = list(audiences)
+        for audience in items:
+            if not isinstance(audience, str):
+                raise TypeError(f"every audience must be a str, not {type(audience).__name__}")
+        value = encode_argument(json.dumps(items), "audiences")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_validation_options_set_audiences(self.native_handle(), value),
+            "gopher_auth_validation_options_set_audiences",
         )
         return self
 
