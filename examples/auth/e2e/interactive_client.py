@@ -24,10 +24,10 @@ AuthMethod = Literal["none", "client_secret_basic"] | None
 
 
 class MemoryTokenStorage:
-    """The client's token and registration storage, in memory."""
+    """The client's token and registration storage, in memory (optionally seeded with a token)."""
 
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
+    def __init__(self, tokens: OAuthToken | None = None) -> None:
+        self.tokens = tokens
         self.client_info: OAuthClientInformationFull | None = None
 
     async def get_tokens(self) -> OAuthToken | None:

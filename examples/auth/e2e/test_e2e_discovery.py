@@ -11,59 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import parse_qs
 
 import anyio
 import httpx
 from mcp import ClientSession
 from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from mcp.shared.auth import OAuthToken
 from mcp.types import CallToolResult
 
 from authorization_server import AuthorizationServer
 from example_server import ExampleServer
+from interactive_client import Exchange, MemoryTokenStorage
 
 T = TypeVar("T")
-
-
-class MemoryTokenStorage:
-    """The client's token storage, in memory (optionally seeded with a token)."""
-
-    def __init__(self, tokens: OAuthToken | None = None) -> None:
-        self.tokens = tokens
-        self.client_info: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client_info
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client_info = client_info
-
-
-class Exchange:
-    """Records every (request, response) pair the client's HTTP stack completes."""
-
-    def __init__(self) -> None:
-        self.log: list[httpx.Response] = []
-
-    async def __call__(self, response: httpx.Response) -> None:
-        await response.aread()
-        self.log.append(response)
-
-    def token_requests(self, token_endpoint: str) -> list[dict[str, list[str]]]:
-        """The form bodies POSTed to the token endpoint, in order."""
-        return [
-            parse_qs(response.request.content.decode())
-            for response in self.log
-            if response.request.method == "POST" and str(response.request.url) == token_endpoint
-        ]
 
 
 def _run(
@@ -117,7 +78,7 @@ def test_client_discovers_the_idp_from_the_401_and_gets_a_token_for_the_mcp_reso
     assert first.status_code == 401
     urls = [str(response.request.url) for response in exchange.log]
     assert example_server.resource_metadata_url in urls
-    token_requests = exchange.token_requests(idp.token_endpoint)
+    token_requests = exchange.forms_to(idp.token_endpoint)
     assert len(token_requests) == 2, token_requests
     for request in token_requests:
         assert request["grant_type"] == ["client_credentials"]
@@ -151,7 +112,7 @@ def test_client_steps_up_on_403_insufficient_scope(
     step_ups = [response for response in exchange.log if response.status_code == 403]
     assert len(step_ups) == 1, statuses
     assert 'error="insufficient_scope"' in step_ups[0].headers["WWW-Authenticate"]
-    token_requests = exchange.token_requests(idp.token_endpoint)
+    token_requests = exchange.forms_to(idp.token_endpoint)
     assert len(token_requests) == 1, token_requests
     assert token_requests[0]["scope"] == ["mcp:read mcp:admin"]  # granted + missing
     assert token_requests[0]["resource"] == [example_server.mcp_url]
