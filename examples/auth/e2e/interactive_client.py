@@ -1,8 +1,9 @@
-"""The official `mcp` client's authorization-code flow, driven for the e2e tests.
+"""The official `mcp` client's OAuth flows, driven for the e2e tests.
 
-`run_code_flow` connects `OAuthClientProvider` (given only the MCP URL) with a redirect handler
-that plays the person at the authorization server, records every HTTP exchange and runs `body`
-in an initialized session.
+`run_client_credentials` connects `ClientCredentialsOAuthProvider` (given only an IdP's issuer
+and client credentials); `run_code_flow` connects `OAuthClientProvider` (given only the MCP URL)
+with a redirect handler that plays the person at the authorization server. Both record every
+HTTP exchange and run `body` in an initialized session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import anyio
 import httpx
 from mcp import ClientSession
 from mcp.client.auth import OAuthClientProvider
+from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from pydantic import AnyUrl
@@ -98,9 +100,46 @@ def run_code_flow(
         callback_handler=callback_handler,
     )
 
+    return _run_session(mcp_url, provider, body, exchange), exchange
+
+
+def run_client_credentials(
+    mcp_url: str,
+    body: Callable[[ClientSession], Awaitable[T]],
+    *,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    storage: MemoryTokenStorage,
+) -> tuple[T, Exchange]:
+    """Run `body` in a session of the official client using the client-credentials grant.
+
+    The client gets only the IdP's issuer and its credentials: it finds the rest from the MCP
+    server's 401 (RFC 9728 metadata, then the authorization server's metadata).
+    """
+    exchange = Exchange()
+    provider = ClientCredentialsOAuthProvider(
+        server_url=mcp_url,
+        storage=storage,
+        client_id=client_id,
+        client_secret=client_secret,
+        # mcp 1.30's client_secret_post omits client_id from the form (RFC 6749 §2.3.1 wants it);
+        # the IdPs of these tests register their clients for client_secret_basic.
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+        issuer=issuer,
+    )
+    return _run_session(mcp_url, provider, body, exchange), exchange
+
+
+def _run_session(
+    mcp_url: str,
+    auth: httpx.Auth,
+    body: Callable[[ClientSession], Awaitable[T]],
+    exchange: Exchange,
+) -> T:
     async def main() -> T:
         http_client = httpx.AsyncClient(
-            auth=provider, timeout=httpx.Timeout(30.0), event_hooks={"response": [exchange]}
+            auth=auth, timeout=httpx.Timeout(30.0), event_hooks={"response": [exchange]}
         )
         async with (
             http_client,
@@ -110,4 +149,4 @@ def run_code_flow(
             await session.initialize()
             return await body(session)
 
-    return anyio.run(main), exchange
+    return anyio.run(main)

@@ -12,17 +12,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import anyio
-import httpx
 from mcp import ClientSession
-from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthToken
 from mcp.types import CallToolResult
 
 from authorization_server import AuthorizationServer
 from example_server import ExampleServer
-from interactive_client import Exchange, MemoryTokenStorage
+from interactive_client import Exchange, MemoryTokenStorage, run_client_credentials
 
 T = TypeVar("T")
 
@@ -33,31 +29,14 @@ def _run(
     storage: MemoryTokenStorage,
     body: Callable[[ClientSession], Awaitable[T]],
 ) -> tuple[T, Exchange]:
-    exchange = Exchange()
-    provider = ClientCredentialsOAuthProvider(
-        server_url=example.mcp_url,
-        storage=storage,
+    return run_client_credentials(
+        example.mcp_url,
+        body,
+        issuer=idp.issuer,
         client_id=idp.client_id,
         client_secret=idp.client_secret,
-        # mcp 1.30's client_secret_post omits client_id from the form (RFC 6749 §2.3.1 wants it);
-        # the IdP registers this client for client_secret_basic.
-        token_endpoint_auth_method="client_secret_basic",
-        issuer=idp.issuer,
+        storage=storage,
     )
-
-    async def main() -> T:
-        http_client = httpx.AsyncClient(
-            auth=provider, timeout=httpx.Timeout(30.0), event_hooks={"response": [exchange]}
-        )
-        async with (
-            http_client,
-            streamable_http_client(example.mcp_url, http_client=http_client) as (read, write, _),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            return await body(session)
-
-    return anyio.run(main), exchange
 
 
 def test_client_discovers_the_idp_from_the_401_and_gets_a_token_for_the_mcp_resource(
