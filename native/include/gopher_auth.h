@@ -48,7 +48,9 @@ extern "C" {
  *    gopher_auth_client_add_issuer, gopher_auth_client_load_issuer_jwks,
  *    gopher_auth_client_discover_issuer,
  *    gopher_auth_validation_options_set_audiences, gopher_auth_payload_get_scopes_json /
- *    _audience_json / _client_id. */
+ *    _audience_json / _client_id; the audience check can no longer be turned off (a
+ *    validation without an audience is INVALID_CONFIG; set_audience("") and
+ *    set_audiences("[]") are INVALID_PARAMETER). */
 #define GOPHER_AUTH_ABI_VERSION 2
 
 typedef enum gopher_auth_error {
@@ -243,8 +245,9 @@ int32_t gopher_auth_client_load_issuer_jwks(gopher_auth_client_t *client,
 
 /* ------------------------------------------------------- validation options */
 
-/* Creates validation options: no required scopes, no audience check, clock
- * skew 60 s, system clock. Release with gopher_auth_validation_options_destroy. */
+/* Creates validation options: no required scopes, no audience yet (set one:
+ * validating without an audience is INVALID_CONFIG), clock skew 60 s, system
+ * clock. Release with gopher_auth_validation_options_destroy. */
 int32_t gopher_auth_validation_options_create(gopher_auth_validation_options_t **out_options);
 int32_t gopher_auth_validation_options_destroy(gopher_auth_validation_options_t *options);
 
@@ -254,14 +257,15 @@ int32_t gopher_auth_validation_options_set_scopes(gopher_auth_validation_options
                                                   const char *scopes);
 
 /* The audience that `aud` (or the client's audience_claim) must contain byte
- * for byte ("" = no audience check). Replaces any list set below. */
+ * for byte. Replaces any list set below. "" is INVALID_PARAMETER (the options
+ * keep their audience): the audience check cannot be turned off. */
 int32_t gopher_auth_validation_options_set_audience(gopher_auth_validation_options_t *options,
                                                     const char *audience);
 
 /* Several accepted audiences, as a JSON array of non-empty strings: the token
- * passes when its audience claim contains any of them ("[]" = no audience
- * check, as set_audience("")). Duplicates collapse. INVALID_PARAMETER for
- * anything else or more than 16384 bytes. Replaces set_audience's value. */
+ * passes when its audience claim contains any of them. Duplicates collapse.
+ * INVALID_PARAMETER for "[]", anything else or more than 16384 bytes (the
+ * options keep their audience). Replaces set_audience's value. */
 int32_t gopher_auth_validation_options_set_audiences(gopher_auth_validation_options_t *options,
                                                      const char *audiences_json);
 
@@ -277,7 +281,9 @@ int32_t gopher_auth_validation_options_set_time(gopher_auth_validation_options_t
 
 /*
  * Validates `token` (the bare JWT, without "Bearer ") with `client`.
- * options may be NULL (defaults of gopher_auth_validation_options_create).
+ * options may be NULL (defaults of gopher_auth_validation_options_create), but
+ * options without an audience make every call INVALID_CONFIG (before the token
+ * is looked at): an audience check is never silently off.
  * Fills *result and returns result->error_code: GOPHER_AUTH_SUCCESS for a valid
  * token, otherwise the verdict (INVALID_TOKEN, EXPIRED_TOKEN,
  * INVALID_SIGNATURE, INVALID_ISSUER, INVALID_AUDIENCE, INSUFFICIENT_SCOPE) or

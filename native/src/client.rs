@@ -467,6 +467,16 @@ impl Client {
     /// Validates `token`; on success returns its claims and the scopes granted under the
     /// client's claim policy.
     pub fn validate_verdict(&self, token: &str, options: &ValidationOptions) -> Result<Verdict> {
+        if options.audiences.is_empty() {
+            // An audience check is never silently off: a token minted for another resource
+            // server of the same IdP would pass.
+            return Err(Error::new(
+                ErrorCode::InvalidConfig,
+                "no audience is configured: set the audience(s) this server accepts \
+                 (gopher_auth_validation_options_set_audience or _set_audiences); \
+                 the audience check cannot be turned off",
+            ));
+        }
         let hot = self.hot.load();
         if token.len() > hot.max_token_bytes {
             return Err(Error::new(
@@ -654,10 +664,20 @@ mod tests {
     fn oversized_tokens_are_refused_unparsed() {
         let c = client();
         c.set_option("max_token_bytes", "256").unwrap();
-        let e = c
-            .validate(&"a".repeat(257), &ValidationOptions::default())
-            .unwrap_err();
+        let mut options = ValidationOptions::default();
+        options.set_audience("https://mcp.example").unwrap();
+        let e = c.validate(&"a".repeat(257), &options).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidToken);
         assert!(e.message.contains("max_token_bytes"));
+    }
+
+    #[test]
+    fn no_audience_is_a_configuration_error_before_the_token_is_looked_at() {
+        let c = client();
+        for token in ["", "not.a.token", &"a".repeat(100_000)] {
+            let e = c.validate(token, &ValidationOptions::default()).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidConfig);
+            assert!(e.message.contains("no audience is configured"), "{}", e.message);
+        }
     }
 }

@@ -63,21 +63,24 @@ impl ValidationOptions {
         Ok(())
     }
 
-    /// The audience `aud` must contain byte for byte; "" = no audience check.
+    /// The audience the audience claim must contain byte for byte. `""` is refused: the
+    /// audience check cannot be turned off.
     pub fn set_audience(&mut self, audience: &str) -> Result<()> {
         if audience.len() > MAX_OPTION_STRING_BYTES {
             return Err(too_long("the audience"));
         }
-        self.audiences = if audience.is_empty() {
-            Vec::new()
-        } else {
-            vec![audience.to_owned()]
-        };
+        if audience.is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidParameter,
+                "the audience must not be empty: the audience check cannot be turned off",
+            ));
+        }
+        self.audiences = vec![audience.to_owned()];
         Ok(())
     }
 
     /// A JSON array of audiences (strings, each non-empty); the audience claim must contain
-    /// at least one of them. `[]` = no audience check, as `set_audience("")`.
+    /// at least one of them. `[]` is refused: the audience check cannot be turned off.
     pub fn set_audiences(&mut self, audiences_json: &str) -> Result<()> {
         if audiences_json.len() > MAX_OPTION_STRING_BYTES {
             return Err(too_long("the audience list"));
@@ -111,6 +114,9 @@ impl ValidationOptions {
                     )))
                 }
             }
+        }
+        if list.is_empty() {
+            return Err(bad("the list is empty (the audience check cannot be turned off)".into()));
         }
         self.audiences = list;
         Ok(())
@@ -195,12 +201,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_audience_disables_the_check() {
+    fn an_empty_audience_is_refused_and_changes_nothing() {
         let mut o = ValidationOptions::default();
         o.set_audience("https://mcp.example").unwrap();
         assert_eq!(o.audiences, vec!["https://mcp.example"]);
-        o.set_audience("").unwrap();
-        assert!(o.audiences.is_empty());
+        let e = o.set_audience("").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+        assert!(e.message.contains("cannot be turned off"), "{}", e.message);
+        assert_eq!(o.audiences, vec!["https://mcp.example"]);
         assert!(o
             .set_audience(&"a".repeat(MAX_OPTION_STRING_BYTES + 1))
             .is_err());
@@ -215,9 +223,8 @@ mod tests {
             o.audiences,
             vec!["api://mcp", "6e74172b-be56-4843-9ff4-e66a39bb12e3"]
         );
-        o.set_audiences("[]").unwrap();
-        assert!(o.audiences.is_empty());
         for bad in [
+            "[]",
             "",
             "\"a\"",
             "[1]",

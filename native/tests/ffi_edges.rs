@@ -49,6 +49,17 @@ fn empty_result() -> GopherAuthValidationResult {
     }
 }
 
+/// Options with the test audience (a validation without one is a configuration error).
+fn audience_options() -> *mut GopherAuthValidationOptions {
+    let mut o = null_mut();
+    assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
+    assert_eq!(
+        gopher_auth_validation_options_set_audience(o, c(AUDIENCE).as_ptr()),
+        0
+    );
+    o
+}
+
 #[test]
 fn versions() {
     assert_eq!(gopher_auth_abi_version(), 2);
@@ -254,6 +265,7 @@ fn set_option_errors_carry_a_message() {
 
 #[test]
 fn error_message_lives_until_the_next_call_and_is_bounded() {
+    let audience = audience_options();
     let client = new_client();
     let key = TestKey::new("k", 9);
     assert_eq!(
@@ -268,7 +280,7 @@ fn error_message_lives_until_the_next_call_and_is_bounded() {
         "u",
     );
     let mut r = empty_result();
-    let code = gopher_auth_validate_token(client, c(&wrong_issuer).as_ptr(), null(), &mut r);
+    let code = gopher_auth_validate_token(client, c(&wrong_issuer).as_ptr(), audience, &mut r);
     assert_eq!(code, -1003, "INVALID_ISSUER");
     assert_eq!((r.valid, r.error_code), (false, -1003));
     let message = unsafe { CStr::from_ptr(r.error_message) }
@@ -304,15 +316,17 @@ fn error_message_lives_until_the_next_call_and_is_bounded() {
     assert!(r.valid && r.error_message.is_null());
     assert_eq!(gopher_auth_validation_options_destroy(o), 0);
     assert_eq!(gopher_auth_client_destroy(client), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
 }
 
 #[test]
 fn destroying_a_handle_keeps_the_last_error_message() {
+    let audience = audience_options();
     // A binding's garbage collector may destroy handles between a failed call and the read
     // of its message: the destroy functions must not free the text being read.
     let client = new_client();
     let mut r = empty_result();
-    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), null(), &mut r);
+    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), audience, &mut r);
     assert_eq!(code, -1000, "INVALID_TOKEN");
     let message = unsafe { CStr::from_ptr(r.error_message) }
         .to_bytes()
@@ -329,7 +343,7 @@ fn destroying_a_handle_keeps_the_last_error_message() {
     let other = new_client();
     let mut o = null_mut();
     assert_eq!(gopher_auth_validation_options_create(&mut o), 0);
-    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), null(), &mut r);
+    let code = gopher_auth_validate_token(client, c("not-a-jwt").as_ptr(), audience, &mut r);
     assert_eq!(code, -1000);
     assert_eq!(gopher_auth_payload_destroy(payload), 0);
     assert_eq!(gopher_auth_validation_options_destroy(o), 0);
@@ -344,6 +358,7 @@ fn destroying_a_handle_keeps_the_last_error_message() {
         &message[..]
     );
     assert_eq!(gopher_auth_client_destroy(client), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
 }
 
 /// What a call made from a thread-exit destructor returned (0 = not run yet).
@@ -532,6 +547,7 @@ fn scopes_and_audience_as_json_lists_and_the_client_id() {
 
 #[test]
 fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
+    let audience = audience_options();
     let key = TestKey::new("k", 11);
     let client = new_client();
     assert_eq!(
@@ -547,7 +563,7 @@ fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
     };
     let verdict = |t: &str| {
         let mut r = empty_result();
-        let code = gopher_auth_validate_token(client, c(t).as_ptr(), null(), &mut r);
+        let code = gopher_auth_validate_token(client, c(t).as_ptr(), audience, &mut r);
         let message = if r.error_message.is_null() {
             String::new()
         } else {
@@ -610,6 +626,7 @@ fn id_tokens_and_bound_tokens_are_refused_through_the_c_abi() {
     );
     assert_eq!(verdict(&bound).0, -1000, "cached verdict re-checked");
     assert_eq!(gopher_auth_client_destroy(client), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
 }
 
 #[test]
@@ -708,6 +725,7 @@ fn audience_lists_claim_policy_and_policy_scopes_through_the_c_abi() {
 
 #[test]
 fn several_issuers_through_the_c_abi() {
+    let audience = audience_options();
     const OTHER: &str = "https://other-issuer.example/";
     let (ka, kb) = (TestKey::new("k", 21), TestKey::new("k", 22));
     let client = new_client();
@@ -758,7 +776,7 @@ fn several_issuers_through_the_c_abi() {
     let verdict = |key: &TestKey, iss: &str| {
         let t = key.token_with("k", iss, exp, "", "u");
         let mut r = empty_result();
-        gopher_auth_validate_token(client, c(&t).as_ptr(), null(), &mut r)
+        gopher_auth_validate_token(client, c(&t).as_ptr(), audience, &mut r)
     };
     assert_eq!(verdict(&ka, ISSUER), 0);
     assert_eq!(verdict(&kb, OTHER), 0);
@@ -770,6 +788,7 @@ fn several_issuers_through_the_c_abi() {
     assert_eq!(verdict(&kb, ISSUER), -1002);
     assert_eq!(verdict(&ka, "https://unknown.example"), -1003);
     assert_eq!(gopher_auth_client_destroy(client), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
 }
 
 #[test]
@@ -796,5 +815,54 @@ fn discover_issuer_through_the_c_abi() {
         gopher_auth_client_discover_issuer(client, c("https://b.example/").as_ptr()),
         0
     );
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn a_validation_without_an_audience_is_refused_as_a_configuration_error() {
+    // NULL options and options with no audience alike: the audience check cannot be off, and
+    // no setter turns it off ("" and [] are refused, the previous audience kept).
+    let key = TestKey::new("k", 13);
+    let client = new_client();
+    assert_eq!(
+        gopher_auth_client_load_jwks(client, c(&jwks(&[&key])).as_ptr()),
+        0
+    );
+    let token = c(&key.token(""));
+    let mut bare = null_mut();
+    assert_eq!(gopher_auth_validation_options_create(&mut bare), 0);
+    for options in [null(), bare.cast_const()] {
+        let mut r = empty_result();
+        assert_eq!(
+            gopher_auth_validate_token(client, token.as_ptr(), options, &mut r),
+            INVALID_CONFIG
+        );
+        assert!(!r.valid);
+        assert!(last_error().contains("no audience is configured"), "{}", last_error());
+        let mut p = null_mut();
+        let mut r = empty_result();
+        assert_eq!(
+            gopher_auth_validate_and_extract(client, token.as_ptr(), options, &mut r, &mut p),
+            INVALID_CONFIG
+        );
+        assert!(p.is_null());
+    }
+    let audience = audience_options();
+    assert_eq!(
+        gopher_auth_validation_options_set_audience(audience, c("").as_ptr()),
+        INVALID_PARAMETER
+    );
+    assert_eq!(
+        gopher_auth_validation_options_set_audiences(audience, c("[]").as_ptr()),
+        INVALID_PARAMETER
+    );
+    let mut r = empty_result();
+    assert_eq!(
+        gopher_auth_validate_token(client, token.as_ptr(), audience, &mut r),
+        0,
+        "the audience set before the refused calls still applies"
+    );
+    assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
+    assert_eq!(gopher_auth_validation_options_destroy(bare), 0);
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }

@@ -38,10 +38,27 @@ def test_valid_token_of_every_algorithm_over_loopback_jwks(
     assert result.error is None
 
 
-def test_validation_without_options_uses_the_defaults(
+def test_a_validation_without_an_audience_is_a_configuration_error(
     client: GopherAuthClient, token_for: Any
 ) -> None:
-    assert client.validate_token(token_for(aud="https://somewhere.else")).valid
+    # The audience check is never silently off: without options, or with options naming no
+    # audience, every call's verdict is INVALID_CONFIG (the token is not even looked at).
+    token = token_for(aud="https://somewhere.else")
+    with GopherValidationOptions() as bare:
+        for options in (None, bare):
+            result = client.validate_token(token, options)
+            assert (result.valid, result.error_code) == (False, GopherAuthError.INVALID_CONFIG)
+            assert "no audience is configured" in (result.error_message or "")
+            result, payload = client.validate_and_extract(token, options)
+            assert (result.error_code, payload) == (GopherAuthError.INVALID_CONFIG, None)
+        bare.set_audience("https://somewhere.else")
+        with pytest.raises(GopherInvalidParameterError, match="cannot be turned off"):
+            bare.set_audience("")
+        with pytest.raises(GopherInvalidParameterError, match="cannot be turned off"):
+            bare.set_audiences([])
+        with pytest.raises(GopherInvalidParameterError, match="an item is empty"):
+            bare.set_audiences([AUDIENCE, ""])
+        assert client.validate_token(token, bare).valid, "the audience set before still applies"
 
 
 def test_validate_and_extract_returns_every_verified_claim(
@@ -72,21 +89,21 @@ def test_validate_and_extract_returns_every_verified_claim(
 
 
 def test_validate_and_extract_payload_shapes(
-    client: GopherAuthClient, keys: dict[str, SigningKey]
+    client: GopherAuthClient, keys: dict[str, SigningKey], options: GopherValidationOptions
 ) -> None:
     token = mint(
         keys["EdDSA"],
-        standard_claims(sub=None, scope=None, aud=["first", "second"], exp=4102444800.75),
+        standard_claims(sub=None, scope=None, aud=[AUDIENCE, "second"], exp=4102444800.75),
     )
-    result, payload = client.validate_and_extract(token)
+    result, payload = client.validate_and_extract(token, options)
     assert result.valid
     assert payload is not None
     assert payload.subject is None
     assert payload.scopes == ""
     assert payload.scope_list == []
-    assert payload.audience == "first second"
+    assert payload.audience == f"{AUDIENCE} second"
     assert payload.expiration == 4102444800
-    assert payload.claims["aud"] == ["first", "second"]
+    assert payload.claims["aud"] == [AUDIENCE, "second"]
 
 
 def test_validate_and_extract_on_failure_gives_no_payload(
@@ -101,28 +118,32 @@ def test_validate_and_extract_on_failure_gives_no_payload(
 
 
 def test_nul_in_audiences_and_scopes_is_carried_by_the_json_lists(
-    client: GopherAuthClient, keys: dict[str, SigningKey]
+    client: GopherAuthClient, keys: dict[str, SigningKey], options: GopherValidationOptions
 ) -> None:
     # Audiences and scopes come as JSON arrays, which represent a NUL exactly (no C-string
     # truncation); a NUL in a scope makes it no RFC 6749 scope-token, so it grants nothing.
-    claims = standard_claims(aud=["x\u0000y"], scope="a\u0000b ok")
-    result, payload = client.validate_and_extract(mint(keys["RS256"], claims))
+    claims = standard_claims(aud=[AUDIENCE, "x\u0000y"], scope="a\u0000b ok")
+    result, payload = client.validate_and_extract(mint(keys["RS256"], claims), options)
     assert result.valid
     assert payload is not None
-    assert payload.audience_items == ("x\u0000y",)
+    assert payload.audience_items == (AUDIENCE, "x\u0000y")
     assert payload.scope_items == ("ok",)
 
 
 @pytest.mark.parametrize(("claim", "value"), [("sub", "user\u0000admin")])
 def test_a_verified_token_with_a_nul_in_a_string_claim_is_refused_as_a_verdict(
-    client: GopherAuthClient, keys: dict[str, SigningKey], claim: str, value: object
+    client: GopherAuthClient,
+    keys: dict[str, SigningKey],
+    claim: str,
+    value: object,
+    options: GopherValidationOptions,
 ) -> None:
     # Signed correctly, but a claim the payload getters hand out as a C string holds a NUL:
     # it cannot be represented, so it is an INVALID_TOKEN verdict, never an exception (a server
     # would answer 500 instead of 401). No options: no audience check, so `aud` gets that far.
     claims = standard_claims()
     claims[claim] = value
-    result, payload = client.validate_and_extract(mint(keys["RS256"], claims))
+    result, payload = client.validate_and_extract(mint(keys["RS256"], claims), options)
     assert payload is None
     assert not result.valid
     assert result.error_code == GopherAuthError.INVALID_TOKEN
@@ -152,9 +173,9 @@ def test_claim_failures(
 
 
 def test_wrong_issuer_message_arrives_intact_and_names_both_issuers(
-    client: GopherAuthClient, token_for: Any
+    client: GopherAuthClient, token_for: Any, options: GopherValidationOptions
 ) -> None:
-    result = client.validate_token(token_for(iss="https://attacker.example/"))
+    result = client.validate_token(token_for(iss="https://attacker.example/"), options)
     assert result.error_code == GopherAuthError.INVALID_ISSUER
     assert result.error_message is not None
     assert "https://attacker.example/" in result.error_message
@@ -206,42 +227,48 @@ def test_tampered_and_foreign_signatures_fail(
     "token",
     ["", "garbage", "a.b", "a.b.c.d", "eyJhbGciOiJub25lIn0.e30.", "x" * 20000],
 )
-def test_malformed_tokens_are_verdicts_not_exceptions(client: GopherAuthClient, token: str) -> None:
-    result = client.validate_token(token)
+def test_malformed_tokens_are_verdicts_not_exceptions(
+    client: GopherAuthClient, token: str, options: GopherValidationOptions
+) -> None:
+    result = client.validate_token(token, options)
     assert not result.valid
     assert result.error_code != GopherAuthError.SUCCESS
     assert result.error_message
 
 
 def test_token_with_nul_or_bad_text_is_rejected_before_c(
-    client: GopherAuthClient, token_for: Any
+    client: GopherAuthClient, token_for: Any, options: GopherValidationOptions
 ) -> None:
     token = token_for()
     for bad in (token + "\x00junk", "\x00" + token, token[:10] + "\ud800" + token[10:]):
-        result = client.validate_token(bad)
+        result = client.validate_token(bad, options)
         assert result.error_code == GopherAuthError.INVALID_TOKEN
         assert result.error_message
-        result, payload = client.validate_and_extract(bad)
+        result, payload = client.validate_and_extract(bad, options)
         assert (result.error_code, payload) == (GopherAuthError.INVALID_TOKEN, None)
-    assert not client.validate_token((token + "\x00x").encode()).valid
+    assert not client.validate_token((token + "\x00x").encode(), options).valid
     for raw in (b"\xff\xfe" + token.encode(), token.encode() + b"\xc3"):
-        result = client.validate_token(raw)
+        result = client.validate_token(raw, options)
         assert result.error_code == GopherAuthError.INVALID_TOKEN
         assert result.error_message == "the token is not valid UTF-8 text"
 
 
-def test_bytes_tokens_are_accepted(client: GopherAuthClient, token_for: Any) -> None:
+def test_bytes_tokens_are_accepted(
+    client: GopherAuthClient, token_for: Any, options: GopherValidationOptions
+) -> None:
     token = token_for()
-    assert client.validate_token(token.encode()).valid
-    assert client.validate_token(bytearray(token.encode())).valid
-    result, payload = client.validate_and_extract(token.encode())
+    assert client.validate_token(token.encode(), options).valid
+    assert client.validate_token(bytearray(token.encode()), options).valid
+    result, payload = client.validate_and_extract(token.encode(), options)
     assert result.valid
     assert payload is not None
 
 
-def test_non_text_token_is_a_type_error(client: GopherAuthClient) -> None:
+def test_non_text_token_is_a_type_error(
+    client: GopherAuthClient, options: GopherValidationOptions
+) -> None:
     with pytest.raises(TypeError, match="token must be a str or bytes"):
-        client.validate_token(12345)  # type: ignore[arg-type]
+        client.validate_token(12345, options)  # type: ignore[arg-type]
 
 
 def test_options_of_the_wrong_type_are_a_type_error(
@@ -334,20 +361,22 @@ def test_set_option_converts_python_values(
 
 
 def test_allowed_algorithms_restricts_verification(
-    client: GopherAuthClient, token_for: Any
+    client: GopherAuthClient, token_for: Any, options: GopherValidationOptions
 ) -> None:
     client.set_option("allowed_algorithms", ["ES256"])
-    assert client.validate_token(token_for("ES256")).valid
-    result = client.validate_token(token_for("RS256"))
+    assert client.validate_token(token_for("ES256"), options).valid
+    result = client.validate_token(token_for("RS256"), options)
     assert not result.valid
     assert result.error_message
 
 
-def test_max_token_bytes_is_applied(client: GopherAuthClient, token_for: Any) -> None:
+def test_max_token_bytes_is_applied(
+    client: GopherAuthClient, token_for: Any, options: GopherValidationOptions
+) -> None:
     token = token_for(padding="p" * 600)
-    assert client.validate_token(token).valid
+    assert client.validate_token(token, options).valid
     client.set_option("max_token_bytes", 256)
-    assert not client.validate_token(token).valid
+    assert not client.validate_token(token, options).valid
 
 
 @pytest.mark.parametrize(
@@ -380,15 +409,18 @@ def test_set_option_rejects_unsupported_python_types(client: GopherAuthClient, v
 
 
 def test_load_jwks_accepts_text_and_dicts_and_stops_fetching(
-    native_library: Any, keys: dict[str, SigningKey], token_for: Any
+    native_library: Any,
+    keys: dict[str, SigningKey],
+    token_for: Any,
+    options: GopherValidationOptions,
 ) -> None:
     with GopherAuthClient("", ISSUER) as static:
         assert static.load_jwks(json.dumps(jwks(keys["EdDSA"]))) is static
-        assert static.validate_token(token_for("EdDSA")).valid
-        assert not static.validate_token(token_for("RS256")).valid
+        assert static.validate_token(token_for("EdDSA"), options).valid
+        assert not static.validate_token(token_for("RS256"), options).valid
         static.load_jwks(jwks(keys["RS256"]))  # replaces the keys
-        assert static.validate_token(token_for("RS256")).valid
-        assert not static.validate_token(token_for("EdDSA")).valid
+        assert static.validate_token(token_for("RS256"), options).valid
+        assert not static.validate_token(token_for("EdDSA"), options).valid
 
 
 @pytest.mark.parametrize(
@@ -408,21 +440,27 @@ def test_load_jwks_without_usable_keys_raises(native_library: Any, document: str
         assert caught.value.native_message
 
 
-def test_unreachable_jwks_fails_closed_with_key_availability_error(native_library: Any) -> None:
+def test_unreachable_jwks_fails_closed_with_key_availability_error(
+    native_library: Any, options: GopherValidationOptions
+) -> None:
     with serve_jwks({"keys": []}) as server:
         url = server.url
     # the server is gone: nothing listens on that port any more
     with GopherAuthClient(url, ISSUER) as orphan:
         orphan.set_option("request_timeout", 2)
         key = generate_key("ES256", kid="k")
-        result = orphan.validate_token(mint(key, standard_claims()))
+        result = orphan.validate_token(mint(key, standard_claims()), options)
     assert not result.valid
     assert result.error_code in (GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR)
     assert result.error_message
 
 
 def test_https_jwks_with_a_private_ca_bundle(
-    native_library: Any, tmp_path: Path, jwks_document: dict[str, Any], token_for: Any
+    native_library: Any,
+    tmp_path: Path,
+    jwks_document: dict[str, Any],
+    token_for: Any,
+    options: GopherValidationOptions,
 ) -> None:
     """A real TLS loopback server whose certificate only the given ca_bundle trusts."""
     ca_bundle, tls = make_loopback_pki(tmp_path)
@@ -430,21 +468,24 @@ def test_https_jwks_with_a_private_ca_bundle(
         assert server.url.startswith("https://")
         with GopherAuthClient(server.url, ISSUER) as untrusting:
             untrusting.set_option("request_timeout", 5)
-            refused = untrusting.validate_token(token_for("ES256"))
+            refused = untrusting.validate_token(token_for("ES256"), options)
         with GopherAuthClient(server.url, ISSUER) as trusting:
             trusting.set_option("ca_bundle", ca_bundle)
-            accepted = trusting.validate_token(token_for("ES256"))
+            accepted = trusting.validate_token(token_for("ES256"), options)
     assert refused.error_code in (GopherAuthError.JWKS_FETCH_FAILED, GopherAuthError.NETWORK_ERROR)
     assert refused.error_message
     assert accepted == ValidationResult(True, GopherAuthError.SUCCESS, None)
 
 
 def test_keys_are_fetched_once_and_reused(
-    native_library: Any, jwks_document: dict[str, Any], token_for: Any
+    native_library: Any,
+    jwks_document: dict[str, Any],
+    token_for: Any,
+    options: GopherValidationOptions,
 ) -> None:
     with serve_jwks(jwks_document) as server, GopherAuthClient(server.url, ISSUER) as fresh:
         for alg in ALGORITHMS:
-            assert fresh.validate_token(token_for(alg)).valid
+            assert fresh.validate_token(token_for(alg), options).valid
         assert server.request_count == 1
 
 
@@ -475,13 +516,15 @@ def test_destroyed_client_raises_instead_of_crashing(
     assert "destroyed" in repr(doomed)
 
 
-def test_context_manager_destroys(jwks_server: JwksServer, token_for: Any) -> None:
+def test_context_manager_destroys(
+    jwks_server: JwksServer, token_for: Any, options: GopherValidationOptions
+) -> None:
     with GopherAuthClient(jwks_server.url, ISSUER) as managed:
         assert "live" in repr(managed)
-        assert managed.validate_token(token_for()).valid
+        assert managed.validate_token(token_for(), options).valid
     assert managed.is_destroyed
     with pytest.raises(GopherHandleClosedError):
-        managed.validate_token(token_for())
+        managed.validate_token(token_for(), options)
 
 
 def test_validation_with_destroyed_options_raises(client: GopherAuthClient, token_for: Any) -> None:
@@ -541,12 +584,15 @@ def test_repeated_token_is_still_checked_on_every_call(
 
 
 def test_repeated_token_against_a_client_of_another_issuer_is_refused(
-    client: GopherAuthClient, jwks_server: JwksServer, token_for: Any
+    client: GopherAuthClient,
+    jwks_server: JwksServer,
+    token_for: Any,
+    options: GopherValidationOptions,
 ) -> None:
     token = token_for()
-    assert client.validate_and_extract(token)[0].valid
+    assert client.validate_and_extract(token, options)[0].valid
     with GopherAuthClient(jwks_server.url, "https://someone-else.example/") as other:
-        result, payload = other.validate_and_extract(token)
+        result, payload = other.validate_and_extract(token, options)
     assert (result.error_code, payload) == (GopherAuthError.INVALID_ISSUER, None)
 
 

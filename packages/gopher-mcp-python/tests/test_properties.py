@@ -160,7 +160,7 @@ def test_random_bytes_are_refused(
 ) -> None:
     """Any bytes (NUL, invalid UTF-8 …): a refusal with a token verdict, never an exception."""
     _check_verdict(static_client.validate_token(token, audience_options))
-    _check_verdict(static_client.validate_and_extract(token, None)[0])
+    _check_verdict(static_client.validate_and_extract(token, audience_options)[0])
 
 
 def test_non_utf8_bytes_token_is_an_invalid_token(
@@ -258,13 +258,18 @@ def test_audience_and_scope_verdicts_follow_the_policy(
     audience: str,
     scopes: list[str],
 ) -> None:
-    """A genuine token: valid iff the audience matches exactly (or is unchecked) and every
-    required scope is granted exactly; otherwise the code names the failed check."""
+    """A genuine token: valid iff the audience matches exactly and every required scope is
+    granted exactly; otherwise the code names the failed check. An empty audience is refused
+    when set (the check cannot be turned off)."""
     with GopherValidationOptions() as options:
+        if audience == "":
+            with pytest.raises(GopherInvalidParameterError, match="cannot be turned off"):
+                options.set_audience(audience)
+            return
         options.set_audience(audience).set_scopes(scopes)
         for token in good_tokens:
             result = static_client.validate_token(token, options)
-            audience_ok = audience in ("", AUDIENCE)
+            audience_ok = audience == AUDIENCE
             scopes_ok = all(scope in TOKEN_SCOPES for scope in scopes)
             assert result.valid is (audience_ok and scopes_ok), (audience, scopes, result)
             if not audience_ok:

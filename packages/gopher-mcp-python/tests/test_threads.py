@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import ISSUER, standard_claims
-from gopher_mcp_python import GopherAuthClient, GopherHandleClosedError
+from gopher_mcp_python import GopherAuthClient, GopherHandleClosedError, GopherValidationOptions
 from jose_mint import generate_key, jwks, mint
 from jwks_server import serve_jwks
 
@@ -66,7 +66,7 @@ def run_in_two_threads(
 
 
 def test_threads_fetching_keys_overlap_inside_the_library(
-    native_library: Any, no_preemption: None
+    native_library: Any, no_preemption: None, options: GopherValidationOptions
 ) -> None:
     """Each thread's first validation fetches keys from a deliberately slow JWKS server."""
     key = generate_key("ES256", kid="slow-1")
@@ -80,7 +80,7 @@ def test_threads_fetching_keys_overlap_inside_the_library(
             with lock:
                 client = next(pool)
             start = time.perf_counter()
-            result = client.validate_token(token)
+            result = client.validate_token(token, options)
             record.append((start, time.perf_counter()))
             assert result.valid, result
 
@@ -95,7 +95,7 @@ def test_threads_fetching_keys_overlap_inside_the_library(
 
 
 def test_threads_verifying_signatures_overlap_inside_the_library(
-    native_library: Any, no_preemption: None
+    native_library: Any, no_preemption: None, options: GopherValidationOptions
 ) -> None:
     """CPU-bound: uncached RSA-4096 PS512 verifications from two threads interleave."""
     key = generate_key("PS512", kid="big-1", rsa_bits=4096)
@@ -107,7 +107,7 @@ def test_threads_verifying_signatures_overlap_inside_the_library(
         def work(record: list[Interval]) -> None:
             for token in tokens:
                 start = time.perf_counter()
-                valid = client.validate_token(token).valid
+                valid = client.validate_token(token, options).valid
                 record.append((start, time.perf_counter()))
                 assert valid
 
@@ -117,7 +117,7 @@ def test_threads_verifying_signatures_overlap_inside_the_library(
 
 
 def test_many_threads_get_their_own_verdicts_and_messages(
-    client: GopherAuthClient, keys: dict[str, Any]
+    client: GopherAuthClient, keys: dict[str, Any], options: GopherValidationOptions
 ) -> None:
     """Per-thread result buffers: no thread ever sees another thread's verdict or message."""
     cases = [
@@ -137,7 +137,7 @@ def test_many_threads_get_their_own_verdicts_and_messages(
     def work(case_index: int) -> None:
         token, valid, foreign_issuer = cases[case_index]
         for _ in range(2_000):
-            result, payload = client.validate_and_extract(token)
+            result, payload = client.validate_and_extract(token, options)
             if result.valid is not valid:
                 mistakes.append(f"case {case_index}: {result}")
             elif valid and (payload is None or payload.subject != f"user-{case_index}"):
@@ -154,7 +154,7 @@ def test_many_threads_get_their_own_verdicts_and_messages(
 
 
 def test_destroy_while_other_threads_validate_never_crashes(
-    native_library: Any, keys: dict[str, Any]
+    native_library: Any, keys: dict[str, Any], options: GopherValidationOptions
 ) -> None:
     """Calls in flight keep the native client alive; later calls raise."""
     client = GopherAuthClient("", ISSUER).load_jwks(jwks(keys["EdDSA"]))
@@ -167,7 +167,7 @@ def test_destroy_while_other_threads_validate_never_crashes(
         started.wait()
         while True:
             try:
-                if not client.validate_token(token).valid:
+                if not client.validate_token(token, options).valid:
                     outcomes.append("invalid")
             except GopherHandleClosedError:
                 outcomes.append("closed")

@@ -18,7 +18,7 @@ from gopher_mcp_python.auth import (
 from gopher_mcp_python.auth.body import _UNPARSED, SCOPE_HINT_BYTES
 from gopher_mcp_python.auth.challenge import ChallengeFactory
 from gopher_mcp_python.auth.scopes import MAX_BATCH_MESSAGES
-from gopher_mcp_python.ffi.auth import GopherAuthContext
+from gopher_mcp_python.ffi.auth import GopherAuthContext, GopherValidationOptions
 from jose_mint import SigningKey, generate_key, jwks, mint
 from jwks_server import JwksServer, serve_jwks
 
@@ -441,7 +441,10 @@ def test_scopes_split_on_spaces_only_like_the_engine(
     assert context.scopes == ("openid",)
     assert not context.has_scope("mcp:admin")
     assert not context.has_scope(odd_scope)
-    result, payload = authenticator._client.validate_and_extract(token)
+    with GopherValidationOptions() as options:
+        result, payload = authenticator._client.validate_and_extract(
+            token, options.set_audience(RESOURCE)
+        )
     assert result.valid
     assert payload is not None
     assert payload.scope_list == ["openid"]

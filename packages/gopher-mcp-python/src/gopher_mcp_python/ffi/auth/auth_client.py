@@ -290,6 +290,10 @@ class GopherAuthClient:
         exception. ``JWKS_FETCH_FAILED`` / ``NETWORK_ERROR`` mean no keys could be obtained
         (answer 503, not 401). May block up to ``request_timeout`` when keys must be fetched.
 
+        ``INVALID_CONFIG`` is a verdict on the configuration, not the token (answer 500): it is
+        what every call returns when ``options`` name no audience (``None`` included), since
+        the audience check cannot be turned off.
+
         Raises:
             GopherHandleClosedError: the client or ``options`` were destroyed.
             TypeError: ``token`` is neither ``str`` nor ``bytes``.
@@ -329,6 +333,8 @@ class GopherAuthClient:
 
         Returns:
             ``(result, payload)``; ``payload`` is ``None`` unless ``result.valid``.
+
+        ``INVALID_CONFIG`` as for :meth:`validate_token` (no audience in ``options``).
 
         Raises:
             GopherHandleClosedError: the client or ``options`` were destroyed.

@@ -102,7 +102,16 @@ class GopherValidationOptions:
         return self
 
     def set_audience(self, audience: str) -> GopherValidationOptions:
-        """Require ``aud`` to contain ``audience`` byte for byte (``""`` turns the check off)."""
+        """Require the audience claim to contain ``audience`` byte for byte.
+
+        Every validation needs an audience: without one its verdict is ``INVALID_CONFIG``,
+        and ``""`` is refused (the audience check cannot be
+        turned off; a token minted for another API of the same IdP would pass).
+
+        Raises:
+            GopherInvalidParameterError: ``audience`` is empty (the previous one is kept).
+
+        """
         value = encode_argument(audience, "audience")
         functions = self._functions
         functions.check(
@@ -114,11 +123,11 @@ class GopherValidationOptions:
     def set_audiences(self, audiences: Iterable[str]) -> GopherValidationOptions:
         """Accept a token whose audience claim contains any of ``audiences`` (exact matches).
 
-        An empty list turns the audience check off, like ``set_audience("")``.
-
         Raises:
             TypeError: ``audiences`` is a single string (pass a list) or holds a non-string.
-            GopherInvalidParameterError: an audience is empty (refused by the engine).
+            GopherInvalidParameterError: the list or an audience is empty (refused by the
+                engine: the audience check cannot be turned off; the previous audiences are
+                kept).
 
         """
         if isinstance(audiences, (str, bytes)):
