@@ -675,9 +675,15 @@ mod tests {
     fn no_audience_is_a_configuration_error_before_the_token_is_looked_at() {
         let c = client();
         for token in ["", "not.a.token", &"a".repeat(100_000)] {
-            let e = c.validate(token, &ValidationOptions::default()).unwrap_err();
+            let e = c
+                .validate(token, &ValidationOptions::default())
+                .unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidConfig);
-            assert!(e.message.contains("no audience is configured"), "{}", e.message);
+            assert!(
+                e.message.contains("no audience is configured"),
+                "{}",
+                e.message
+            );
         }
     }
 }

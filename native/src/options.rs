@@ -116,7 +116,9 @@ impl ValidationOptions {
             }
         }
         if list.is_empty() {
-            return Err(bad("the list is empty (the audience check cannot be turned off)".into()));
+            return Err(bad(
+                "the list is empty (the audience check cannot be turned off)".into(),
+            ));
         }
         self.audiences = list;
         Ok(())

@@ -838,7 +838,11 @@ fn a_validation_without_an_audience_is_refused_as_a_configuration_error() {
             INVALID_CONFIG
         );
         assert!(!r.valid);
-        assert!(last_error().contains("no audience is configured"), "{}", last_error());
+        assert!(
+            last_error().contains("no audience is configured"),
+            "{}",
+            last_error()
+        );
         let mut p = null_mut();
         let mut r = empty_result();
         assert_eq!(
