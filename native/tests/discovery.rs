@@ -152,6 +152,60 @@ mod through_the_client {
     }
 
     #[test]
+    fn the_last_discovered_jwks_uri_serves_while_the_metadata_is_down() {
+        // Like keys during an outage: once discovered, the jwks_uri stays in use when a later
+        // rediscovery fails, so a key rotation is still picked up from the known address; a
+        // metadata document that now names another issuer is never papered over.
+        let (a, b) = (TestKey::new("a", 34), TestKey::new("b", 35));
+        let server = JwksServer::start(Behavior::Status(404));
+        let issuer = format!("http://127.0.0.1:{}/realms/mcp", server.port);
+        let metadata = "/realms/mcp/.well-known/openid-configuration".to_string();
+        let certs = "/realms/mcp/certs".to_string();
+        server.set(Behavior::Routes(vec![
+            (metadata.clone(), doc(&issuer, &format!("{issuer}/certs"))),
+            (certs.clone(), jwks(&[&a])),
+        ]));
+        let c = Client::new("", &issuer).unwrap();
+        c.set_option("cache_duration", "1").unwrap();
+        c.set_option("min_refresh_interval", "1").unwrap();
+        c.discover_issuer(&issuer).unwrap();
+        c.validate(&token(&a, &issuer), &options()).unwrap();
+        assert_eq!(server.requests(), 2, "metadata, then keys");
+
+        // The metadata is gone (404 at both locations); the keys rotated to b at the old address.
+        server.set(Behavior::Routes(vec![(certs.clone(), jwks(&[&a, &b]))]));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        c.validate(&token(&b, &issuer), &options())
+            .expect("b is fetched from the last discovered jwks_uri");
+        assert!(server.requests() > 2);
+
+        // The metadata is back but names another issuer: nothing is taken from it. The key
+        // of a token signed by a key published only now is never fetched from its jwks_uri.
+        server.set(Behavior::Routes(vec![
+            (
+                metadata,
+                doc(&format!("{issuer}/"), &format!("{issuer}/other-certs")),
+            ),
+            (
+                "/realms/mcp/other-certs".into(),
+                jwks(&[&a, &b, &TestKey::new("c", 36)]),
+            ),
+            (certs, jwks(&[&a, &b])),
+        ]));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let c_key = TestKey::new("c", 36);
+        let e = c.validate(&token(&c_key, &issuer), &options()).unwrap_err();
+        assert!(
+            matches!(e.code, ErrorCode::InvalidConfig | ErrorCode::InvalidKey),
+            "{:?} {}",
+            e.code,
+            e.message
+        );
+        c.validate(&token(&b, &issuer), &options())
+            .expect("the keys already trusted stay in use");
+    }
+
+    #[test]
     fn a_metadata_issuer_mismatch_is_a_configuration_error_naming_both() {
         let key = TestKey::new("k", 32);
         let server = JwksServer::start(Behavior::Status(404));
