@@ -110,7 +110,12 @@ def _int_list(value: str) -> tuple[int, ...]:
 
 #: The presets of ``gopher_mcp_python.auth.providers`` and the parser of each argument.
 PROVIDER_ARGUMENTS: dict[str, dict[str, Callable[[str], Any]]] = {
-    "entra": {"tenant_id": _text, "audiences": _words, "versions": _int_list},
+    "entra": {
+        "tenant_id": _text,
+        "audiences": _words,
+        "versions": _int_list,
+        "scope_request_prefix": _text,
+    },
     "auth0": {
         "domain": _text,
         "audience": _text,

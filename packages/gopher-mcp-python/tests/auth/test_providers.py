@@ -18,6 +18,7 @@ from gopher_mcp_python.auth import (
     Challenge,
     ResourceServerConfig,
     ScopePolicy,
+    protected_resource_metadata,
     providers,
 )
 from jose_mint import SigningKey, b64url, generate_key, jwks
@@ -153,6 +154,54 @@ def test_entra_v1_v2_user_and_app_only_tokens(serve: Any, key: SigningKey) -> No
     server.refused(raw_token(key, header, graph), 401)
     id_token = entra_v2_user(aud="client-app-guid", scp=None, nonce="123523")
     server.refused(raw_token(key, header, id_token), 401)
+
+
+def test_entra_challenges_and_metadata_name_the_scopes_as_clients_request_them(
+    serve: Any, key: SigningKey
+) -> None:
+    # Entra grants `scp: "mcp.read"` to a client that requested `api://mcp-weather/mcp.read`:
+    # the policy checks the granted form, everything a client reads names the request form.
+    server = serve(
+        providers.entra,
+        TENANT,
+        (API_GUID, "api://mcp-weather"),
+        scope_policy=ScopePolicy(
+            default=("mcp.read",), tools={"get-weather-alerts": ("mcp.admin",)}
+        ),
+        scopes_supported=("openid", "mcp.read"),
+    )
+    config = server.auth.config
+    assert config.scope_request_prefix == "api://mcp-weather/"
+    assert protected_resource_metadata(config)["scopes_supported"] == [
+        "openid",
+        "api://mcp-weather/mcp.read",
+    ]
+    header = std_header(key)
+    assert server.ok(raw_token(key, header, entra_v2_user(scp="mcp.read")), "get-forecast")
+    step_up = server.ask(
+        raw_token(key, header, entra_v2_user(scp="mcp.read")), "get-weather-alerts"
+    )
+    assert isinstance(step_up, Challenge)
+    assert step_up.status == 403
+    assert 'scope="api://mcp-weather/mcp.read api://mcp-weather/mcp.admin"' in (
+        step_up.www_authenticate or ""
+    )
+    assert "api://mcp-weather/mcp.admin" in json.loads(step_up.body_bytes)["error_description"]
+    missing = server.auth.authenticate({}, call("get-forecast"))
+    assert isinstance(missing, Challenge)
+    assert missing.status == 401
+    assert 'scope="api://mcp-weather/mcp.read"' in (missing.www_authenticate or "")
+    # A scope already in the request form is not prefixed twice; with "" nothing is.
+    assert config.request_scopes(("api://mcp-weather/x", "offline_access")) == (
+        "api://mcp-weather/x",
+        "offline_access",
+    )
+    plain = providers.entra(TENANT, API_GUID, server_url=SERVER, jwks="{}")
+    assert plain.scope_request_prefix == ""
+    assert plain.request_scopes(("mcp.read",)) == ("mcp.read",)
+    for bad in ("api://x y/", 'api://"x"/', "api://x\\", "\u00e9/"):
+        with pytest.raises(ValueError, match="scope_request_prefix"):
+            ResourceServerConfig(server_url=SERVER, issuer=SERVER, scope_request_prefix=bad)
 
 
 def test_entra_preset_arguments() -> None:

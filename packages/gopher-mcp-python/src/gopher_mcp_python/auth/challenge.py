@@ -100,7 +100,7 @@ class ChallengeFactory:
 
     def token_required(self, required: tuple[str, ...]) -> Challenge:
         """401 for a request without a Bearer token: where to get one, and which scopes."""
-        scopes = self._config.challenge_scopes(required)
+        scopes = self._config.request_scopes(self._config.challenge_scopes(required))
         body = {
             "error": "unauthorized",
             "error_description": "This resource needs a Bearer access token in the "
@@ -110,7 +110,7 @@ class ChallengeFactory:
 
     def invalid_token(self, description: str, required: tuple[str, ...]) -> Challenge:
         """401 ``invalid_token``: the token is malformed, expired, forged or not for us."""
-        scopes = self._config.challenge_scopes(required)
+        scopes = self._config.request_scopes(self._config.challenge_scopes(required))
         body = {"error": "invalid_token", "error_description": description}
         return self._bearer(401, scopes, "invalid_token", description, body)
 
@@ -123,8 +123,10 @@ class ChallengeFactory:
         client should ask for next); the description names the missing ones.
         """
         missing = tuple(s for s in required if s not in granted) or required
-        scopes = self._config.step_up_scopes(required, granted)
-        description = "This request needs the scope(s): " + " ".join(missing)
+        scopes = self._config.request_scopes(self._config.step_up_scopes(required, granted))
+        description = "This request needs the scope(s): " + " ".join(
+            self._config.request_scopes(missing)
+        )
         body = {
             "error": "insufficient_scope",
             "error_description": description,

@@ -23,6 +23,9 @@ _METADATA_SUFFIX = "/.well-known/oauth-protected-resource"
 
 _MAX_REALM = 1024
 _DEFAULT_SCOPE_CLAIMS = ("scope", "scp")
+#: OpenID Connect scopes: requested by these names everywhere, never given a request prefix.
+_OIDC_SCOPES = frozenset({"openid", "profile", "email", "address", "phone", "offline_access"})
+_SCOPE_PREFIX_FORBIDDEN = frozenset(' "\\')
 #: Client options that the claim-policy fields below set; not to be given twice.
 _POLICY_OPTIONS = ("audience_claim", "scope_claims", "required_claims")
 
@@ -132,6 +135,11 @@ class ResourceServerConfig:
             all of them when a 401 names no scope: list the baseline scopes, leave privileged
             ones to the 403 step-up (see :meth:`challenge_scopes`).
         scope_policy: the scopes each request needs (per method and per tool).
+        scope_request_prefix: what clients must put before a scope when they *request* it,
+            when that differs from what tokens grant (Entra ID: request
+            ``api://<app>/mcp.read``, the token says ``mcp.read``). Scope policies and
+            ``scopes_supported`` name the granted form; the metadata document and every
+            challenge name the request form (:meth:`request_scopes`). Default: none.
         client_options: native client options (``cache_duration``, ``request_timeout``, …)
             passed to ``GopherAuthClient.set_option`` as strings.
         clock_skew: seconds of tolerance on ``exp``/``nbf``/``iat`` (0..300).
@@ -164,6 +172,7 @@ class ResourceServerConfig:
     scope_claims: tuple[str, ...] = _DEFAULT_SCOPE_CLAIMS
     required_claims: Mapping[str, str] = field(default_factory=dict)
     issuers: tuple[TrustedIssuer, ...] = ()
+    scope_request_prefix: str = ""
 
     def __post_init__(self) -> None:
         server_url = _check_url("server_url", self.server_url).rstrip("/")
@@ -194,6 +203,14 @@ class ResourceServerConfig:
             raise ValueError(
                 f"realm must be printable ASCII of at most {_MAX_REALM} characters (it is sent "
                 f"in the WWW-Authenticate header), got {self.realm[:80]!r}"
+            )
+        prefix = self.scope_request_prefix
+        if not isinstance(prefix, str) or any(
+            not 0x21 <= ord(c) <= 0x7E or c in _SCOPE_PREFIX_FORBIDDEN for c in prefix
+        ):
+            raise ValueError(
+                "scope_request_prefix must be printable ASCII without spaces, quotes or "
+                f"backslashes (it is sent in challenges), e.g. 'api://mcp-weather/', got {prefix!r}"
             )
         if self.max_body_bytes < 1024:
             raise ValueError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}")
@@ -267,6 +284,18 @@ class ResourceServerConfig:
     def resource_metadata_url(self) -> str:
         """Where this resource's RFC 9728 metadata is served (advertised in challenges)."""
         return resource_metadata_url(self.resource)
+
+    def request_scopes(self, scopes: tuple[str, ...]) -> tuple[str, ...]:
+        """How clients must request ``scopes`` (named as tokens grant them).
+
+        With ``scope_request_prefix``, each scope gets the prefix, except OpenID Connect
+        scopes (``openid``, ``profile``, ``email``, ``address``, ``phone``,
+        ``offline_access``) and scopes that already carry it; without one, unchanged.
+        """
+        prefix = self.scope_request_prefix
+        if not prefix:
+            return scopes
+        return tuple(s if s in _OIDC_SCOPES or s.startswith(prefix) else prefix + s for s in scopes)
 
     def challenge_scopes(self, required: tuple[str, ...]) -> tuple[str, ...]:
         """The scopes named in a 401 challenge: the request's own, else the policy's default.

@@ -173,7 +173,7 @@ class GopherAuthProvider(RemoteAuthProvider):
             token_verifier=GopherJWTVerifier(authenticator=self.authenticator),
             authorization_servers=[AnyHttpUrl(url) for url in config.authorization_servers],
             base_url=config.server_url,
-            scopes_supported=list(config.scopes_supported),
+            scopes_supported=list(config.request_scopes(config.scopes_supported)),
             resource_name=config.resource_name or None,
             required_scopes=list(config.scope_policy.default),
         )

@@ -22,7 +22,8 @@ def protected_resource_metadata(config: ResourceServerConfig) -> dict[str, Any]:
         "bearer_methods_supported": ["header"],
     }
     if config.scopes_supported:
-        document["scopes_supported"] = list(config.scopes_supported)
+        # The form clients request them in (Entra: api://<app>/<scope>).
+        document["scopes_supported"] = list(config.request_scopes(config.scopes_supported))
     if config.resource_name:
         document["resource_name"] = config.resource_name
     return document

@@ -76,8 +76,12 @@ def entra(
     At the IdP: expose an API on the app registration (Application ID URI and scopes) and set
     ``accessTokenAcceptedVersion`` in the app manifest (``2`` for v2 tokens; ``null``/``1``
     gives v1). Clients must request ``api://<app>/<scope>``; the token then carries the short
-    scope name in ``scp``. Without an exposed API the client gets a Microsoft Graph token,
-    which is refused with 401 "not issued for this resource".
+    scope name in ``scp``. So scope policies and ``scopes_supported`` name the short form,
+    and the metadata and challenges name the request form: ``scope_request_prefix`` defaults
+    to the first ``api://`` audience followed by ``/`` (give it explicitly when the scopes
+    live under another Application ID URI, or ``""`` for none). Without an exposed API the
+    client gets a Microsoft Graph token, which is refused with 401 "not issued for this
+    resource".
 
     Multi-tenant ``common``/``organizations`` endpoints are not accepted: their issuer names
     each tenant, so list the tenants you trust instead (one preset per tenant, or ``issuers``).
@@ -108,7 +112,10 @@ def entra(
             )
         )
     settings.setdefault("scope_claims", ("scp", "roles"))
-    return _build(server_url, tuple(issuers), audiences=_names("audiences", audiences), **settings)
+    names = _names("audiences", audiences)
+    app_uri = next((a for a in names if a.startswith("api://")), "")
+    settings.setdefault("scope_request_prefix", app_uri.rstrip("/") + "/" if app_uri else "")
+    return _build(server_url, tuple(issuers), audiences=names, **settings)
 
 
 def auth0(
