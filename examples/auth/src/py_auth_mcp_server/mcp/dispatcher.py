@@ -40,6 +40,8 @@ Params = dict[str, Any]
 MAX_COMPLETION_VALUES = 100
 #: The first revision that reports invalid tool arguments as ``isError`` results (SEP-1303).
 ARGUMENT_ERRORS_AS_RESULTS = "2025-11-25"
+#: The first revision that answers an unknown resource with Invalid params (SEP-2164).
+RESOURCE_NOT_FOUND_AS_INVALID = "2026-07-28"
 #: Method family → the server capability that must be advertised for it to exist.
 _CAPABILITY_OF = {
     "tools": "tools",
@@ -295,7 +297,10 @@ class Dispatcher:
             return {"contents": _contents(uri, resource.mime_type, resource.handler(uri, ctx))}
         found = self.registry.find_template(uri)
         if found is None:
-            raise McpError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": echo(uri)})
+            # 2026-07-28 (SEP-2164) standardises on Invalid params; older revisions used -32002
+            modern = ctx.protocol_version >= RESOURCE_NOT_FOUND_AS_INVALID
+            code = INVALID_PARAMS if modern else RESOURCE_NOT_FOUND
+            raise McpError(code, "Resource not found", {"uri": echo(uri)})
         template, variables = found
         value = template.handler(uri, variables, ctx)
         return {"contents": _contents(uri, template.mime_type, value)}
