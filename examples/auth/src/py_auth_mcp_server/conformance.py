@@ -21,7 +21,10 @@ import wave
 import zlib
 from typing import Any
 
-from py_auth_mcp_server.conformance_mrtr import register_input_required
+from py_auth_mcp_server.conformance_mrtr import (
+    register_input_required,
+    register_stateless_probes,
+)
 from py_auth_mcp_server.mcp.registry import (
     CallContext,
     McpError,
@@ -456,4 +459,5 @@ def build_registry() -> Registry:
     _register_resources(registry)
     _register_prompts(registry)
     register_input_required(registry)
+    register_stateless_probes(registry)
     return registry

@@ -1,4 +1,8 @@
-"""The conformance fixtures of MCP 2026-07-28 input-required results (SEP-2322).
+"""The conformance fixtures of MCP 2026-07-28: input-required results and stateless probes.
+
+Input-required results (SEP-2322) and the stateless-server probes (SEP-2575: a tool needing an
+undeclared capability, a streamed tool that must not send requests of its own, a logging tool
+silent without ``_meta`` logLevel).
 
 Tools and a prompt named as the suite's ``input-required-result-*`` scenarios describe them: each
 raises :class:`~.mcp.mrtr.InputRequired` on the first try and completes once the client retries
@@ -10,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from py_auth_mcp_server.mcp.modern import MISSING_REQUIRED_CLIENT_CAPABILITY
 from py_auth_mcp_server.mcp.mrtr import InputRequired
-from py_auth_mcp_server.mcp.registry import CallContext, Registry
+from py_auth_mcp_server.mcp.registry import CallContext, McpError, Registry
 
-__all__ = ["register_input_required"]
+__all__ = ["register_input_required", "register_stateless_probes"]
 
 NO_ARGUMENTS: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -194,3 +199,48 @@ def register_input_required(registry: Registry) -> None:
             raise InputRequired({"user_context": ask})
         text = f"Use this context: {_field(answers['user_context'], 'context')}"
         return [{"role": "user", "content": {"type": "text", "text": text}}]
+
+
+def register_stateless_probes(registry: Registry) -> None:
+    """Register the tools the ``server-stateless`` scenario probes."""
+
+    @registry.tool(
+        "test_missing_capability",
+        description="Needs the sampling capability; refused (-32021) when it is not declared.",
+        input_schema=NO_ARGUMENTS,
+    )
+    def missing_capability(arguments: dict[str, Any], ctx: CallContext) -> list[dict[str, Any]]:
+        if "sampling" not in ctx.client_capabilities:
+            raise McpError(
+                MISSING_REQUIRED_CLIENT_CAPABILITY,
+                "Missing required client capability: sampling",
+                {"requiredCapabilities": {"sampling": {}}},
+            )
+        answers = _answers(ctx, "question")
+        if answers is None:
+            raise InputRequired({"question": _sample("Say hello", 20)})
+        return _text(_sampled_text(answers["question"]))
+
+    @registry.tool(
+        "test_streaming_elicitation",
+        description="Streams progress, then asks for input with an input-required result.",
+        input_schema=NO_ARGUMENTS,
+        streaming=True,
+    )
+    def streaming_elicitation(arguments: dict[str, Any], ctx: CallContext) -> list[dict[str, Any]]:
+        ctx.progress(0.0, 1.0)
+        answers = _answers(ctx, "user_name")
+        if answers is None:
+            raise InputRequired({"user_name": _elicit("What is your name?", "name")})
+        return _text(f"Hello, {_field(answers['user_name'], 'name')}!")
+
+    @registry.tool(
+        "test_logging_tool",
+        description="Logs three messages (only when the request sets a log level).",
+        input_schema=NO_ARGUMENTS,
+        streaming=True,
+    )
+    def logging_tool(arguments: dict[str, Any], ctx: CallContext) -> list[dict[str, Any]]:
+        for text in ("started", "working", "done"):
+            ctx.log("info", f"test_logging_tool {text}")
+        return _text("logged")

@@ -42,7 +42,7 @@ class CallContext:
         protocol_version: str = "",
         emit: Emitter | None = None,
         requester: Requester | None = None,
-        min_log_level: str = "debug",
+        min_log_level: str | None = "debug",
         input_responses: dict[str, Any] | None = None,
         request_state: Any = None,
         client_capabilities: dict[str, Any] | None = None,
@@ -56,7 +56,10 @@ class CallContext:
         self.client_capabilities = client_capabilities or {}
         self._emit = emit
         self._requester = requester
-        self._min_level = LOG_LEVELS.index(min_log_level)
+        # None: the client asked for no log messages (2026-07-28 without _meta logLevel)
+        self._min_level = (
+            len(LOG_LEVELS) if min_log_level is None else LOG_LEVELS.index(min_log_level)
+        )
 
     @property
     def streaming(self) -> bool:

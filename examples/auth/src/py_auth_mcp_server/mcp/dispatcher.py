@@ -231,7 +231,12 @@ class Dispatcher:
                 auth=auth,
                 protocol_version=protocol_version,
                 emit=emit,
-                requester=self._requester(emit, session_id) if emit else None,
+                # 2026-07-28 has no server→client requests: input-required results instead
+                requester=(
+                    self._requester(emit, session_id)
+                    if emit and protocol_version < MULTI_ROUND_TRIPS
+                    else None
+                ),
                 **self._round_trip(params, meta, purpose, protocol_version),
             )
             try:
@@ -263,7 +268,10 @@ class Dispatcher:
             raise McpError(INVALID_PARAMS, "Invalid params: inputResponses must be an object")
         state = params.get("requestState")
         capabilities = meta.get("io.modelcontextprotocol/clientCapabilities")
+        level = meta.get("io.modelcontextprotocol/logLevel")
         return {
+            # log messages only when this request asks for them, from its level up
+            "min_log_level": level if level in LOG_LEVELS else None,
             "input_responses": responses,
             "request_state": None if state is None else self.seal.open(purpose, state),
             "client_capabilities": capabilities if isinstance(capabilities, dict) else {},

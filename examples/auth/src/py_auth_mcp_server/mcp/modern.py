@@ -15,6 +15,7 @@ from .registry import Registry
 
 __all__ = [
     "CACHEABLE_METHODS",
+    "MISSING_REQUIRED_CLIENT_CAPABILITY",
     "MODERN_VERSIONS",
     "REMOVED_METHODS",
     "UNSUPPORTED_PROTOCOL_VERSION",
@@ -27,6 +28,7 @@ __all__ = [
 #: The stateless revisions this server speaks, newest first.
 MODERN_VERSIONS: tuple[str, ...] = ("2026-07-28",)
 UNSUPPORTED_PROTOCOL_VERSION = -32022
+MISSING_REQUIRED_CLIENT_CAPABILITY = -32021
 #: Methods whose results are cacheable (``ttlMs``/``cacheScope``, 2026-07-28).
 CACHEABLE_METHODS = frozenset(
     {

@@ -41,6 +41,7 @@ from werkzeug.http import parse_accept_header
 
 from ..mcp.dispatcher import Dispatcher, classify
 from ..mcp.modern import (
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
     MODERN_VERSIONS,
     REMOVED_METHODS,
     discover_result,
@@ -75,6 +76,8 @@ _SESSION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
 #: Every revision this server speaks, newest first (what an unsupported-version error lists).
 ALL_VERSIONS = (*MODERN_VERSIONS, *SUPPORTED_VERSIONS)
+#: 2026-07-28: the HTTP status of a JSON-RPC error (others are 200).
+_MODERN_ERROR_STATUS = {METHOD_NOT_FOUND: 404, MISSING_REQUIRED_CLIENT_CAPABILITY: 400}
 
 
 def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -150,7 +153,7 @@ class McpEndpoint:
     def _dispatch(self, payload: object, *, sse: bool, json_ok: bool) -> Response:
         header_version = request.headers.get("MCP-Protocol-Version")
         if header_version in MODERN_VERSIONS:
-            return self._modern(payload, header_version)
+            return self._modern(payload, header_version, sse=sse, json_ok=json_ok)
         is_initialize = isinstance(payload, dict) and payload.get("method") == "initialize"
         if (
             header_version is not None
@@ -186,7 +189,7 @@ class McpEndpoint:
             return _json(response, headers={SESSION_HEADER: secrets.token_urlsafe(24)})
         return _json(response)
 
-    def _modern(self, payload: object, version: str) -> Response:
+    def _modern(self, payload: object, version: str, *, sse: bool, json_ok: bool) -> Response:
         """A stateless 2026-07-28 request: headers checked against the body, then dispatched."""
         routing = routing_headers(request.headers)
         problem = "the MCP-Protocol-Version header" if routing is None else ""
@@ -207,6 +210,9 @@ class McpEndpoint:
         problem = meta_problem(payload)
         if problem:
             return _json(error_response(payload["id"], McpError(INVALID_PARAMS, problem)), 400)
+        private = self.guard.context() is not None
+        if sse and (not json_ok or self.dispatcher.is_streaming_request(payload)):
+            return self._stream(payload, version, None, finish=private)
         if method == "server/discover":
             result = discover_result(self.dispatcher.registry, ALL_VERSIONS)
             response: dict[str, Any] = {"jsonrpc": "2.0", "id": payload["id"], "result": result}
@@ -215,11 +221,9 @@ class McpEndpoint:
                 payload, auth=self.guard.context(), protocol_version=version
             )
         if "result" in response:
-            private = self.guard.context() is not None
             response["result"] = finish_result(method, response["result"], private=private)
             return _json(response)
-        status = 404 if response["error"].get("code") == METHOD_NOT_FOUND else 200
-        return _json(response, status)
+        return _json(response, _MODERN_ERROR_STATUS.get(response["error"].get("code"), 200))
 
     def _batch(self, batch: list[Any], version: str) -> Response:
         session_id = request.headers.get(SESSION_HEADER)
@@ -256,7 +260,17 @@ class McpEndpoint:
                 )
         return _json(responses) if responses else _accepted()
 
-    def _stream(self, message: dict[str, Any], version: str, session_id: str | None) -> Response:
+    def _stream(
+        self,
+        message: dict[str, Any],
+        version: str,
+        session_id: str | None,
+        *,
+        finish: bool | None = None,
+    ) -> Response:
+        """The response as an SSE stream; ``finish`` (2026-07-28): pass the result through
+        :func:`finish_result`, cached privately when true.
+        """
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
 
@@ -273,6 +287,10 @@ class McpEndpoint:
                 except Exception:  # the dispatcher already answers errors; this is a last guard
                     error = McpError(INTERNAL_ERROR, "Internal error")
                     response = error_response(message["id"], error)
+                if finish is not None and "result" in response:
+                    response["result"] = finish_result(
+                        message["method"], response["result"], private=finish
+                    )
                 events.put(response)
             finally:  # whatever happened, the slot is freed and the stream ends
                 self._streams.release()
