@@ -268,8 +268,10 @@ class McpEndpoint:
         *,
         finish: bool | None = None,
     ) -> Response:
-        """The response as an SSE stream; ``finish`` (2026-07-28): pass the result through
-        :func:`finish_result`, cached privately when true.
+        """The response as an SSE stream.
+
+        ``finish`` (2026-07-28): pass the result through :func:`finish_result`, cached privately
+        when true.
         """
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
