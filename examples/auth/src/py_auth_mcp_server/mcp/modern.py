@@ -83,7 +83,9 @@ def unsupported_version(requested: str, supported: tuple[str, ...]) -> dict[str,
     """The ``error`` member of an UnsupportedProtocolVersionError (-32022)."""
     return {
         "code": UNSUPPORTED_PROTOCOL_VERSION,
-        "message": "Unsupported protocol version",
+        "message": (
+            f"Unsupported protocol version {requested!r}; use one of: {', '.join(supported)}"
+        ),
         "data": {"supported": list(supported), "requested": requested},
     }
 
