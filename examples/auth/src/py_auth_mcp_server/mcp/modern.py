@@ -22,6 +22,7 @@ __all__ = [
     "discover_result",
     "finish_result",
     "meta_problem",
+    "modern_capabilities",
     "unsupported_version",
 ]
 
@@ -58,12 +59,27 @@ def discover_result(registry: Registry, supported: tuple[str, ...]) -> dict[str,
         info["title"] = registry.title
     result: dict[str, Any] = {
         "supportedVersions": list(supported),
-        "capabilities": registry.capabilities(),
+        "capabilities": modern_capabilities(registry.capabilities()),
         "_meta": {"io.modelcontextprotocol/serverInfo": info},
     }
     if registry.instructions:
         result["instructions"] = registry.instructions
     return result
+
+
+def modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
+    """``capabilities`` as 2026-07-28 offers them: nothing this server cannot push.
+
+    On 2026-07-28 resource subscriptions and list-changed notifications are delivered only on a
+    ``subscriptions/listen`` stream, which this server does not offer (``resources/subscribe`` is
+    gone): ``subscribe`` and ``listChanged`` are left out rather than promised.
+    """
+    out: dict[str, Any] = {}
+    for name, value in capabilities.items():
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in ("subscribe", "listChanged")}
+        out[name] = value
+    return out
 
 
 def finish_result(method: str, result: dict[str, Any], *, private: bool) -> dict[str, Any]:
