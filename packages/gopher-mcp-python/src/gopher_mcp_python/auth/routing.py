@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .credentials import Headers, header_values
+from .credentials import Headers
 
 __all__ = [
     "HEADER_MISMATCH",
@@ -38,15 +39,17 @@ PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion"
 #: The methods whose ``Mcp-Name`` mirrors a body field, and that field.
 NAMED_PARAMS = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 
+_NAMES = ("mcp-protocol-version", "mcp-method", "mcp-name")
 _SENTINEL_START = "=?base64?"
 _SENTINEL_END = "?="
 
 
 def _plain_ascii(value: str) -> bool:
-    """Whether ``value`` is a plain header value: visible ASCII, inner spaces/tabs, no edges."""
-    if not value or value != value.strip(" \t"):
-        return False
-    return all(0x21 <= ord(c) <= 0x7E or c in " \t" for c in value)
+    """Whether ``value`` is a plain header value: visible ASCII and inner spaces only.
+
+    A value with control characters (tabs included) or edge whitespace must be sent Base64-encoded.
+    """
+    return bool(value) and value.isascii() and value.isprintable() and value == value.strip(" ")
 
 
 def _decode_name(value: str) -> str | None:
@@ -111,6 +114,20 @@ class RoutingHeaders:
         return ""
 
 
+def _routing_values(headers: Headers) -> dict[str, list[str]]:
+    """Every value of the three routing headers, in one pass (repeated headers kept apart)."""
+    getlist = getattr(headers, "getlist", None)
+    if callable(getlist):  # werkzeug / multidict-style headers
+        return {name: [str(v) for v in getlist(name)] for name in _NAMES}
+    found: dict[str, list[str]] = {name: [] for name in _NAMES}
+    for key, value in headers.items() if isinstance(headers, Mapping) else headers:
+        if key[:4].lower() == "mcp-":
+            values = found.get(key.lower())
+            if values is not None:
+                values.append(value)
+    return found
+
+
 def routing_headers(headers: Headers) -> RoutingHeaders | None:
     """The routing headers of a request on a header revision, else ``None``.
 
@@ -118,17 +135,17 @@ def routing_headers(headers: Headers) -> RoutingHeaders | None:
     or not one of :data:`HEADER_REVISIONS`. A missing, repeated or malformed ``Mcp-Method`` /
     ``Mcp-Name`` is reported in :attr:`RoutingHeaders.problem`: such a request is refused.
     """
-    versions = header_values(headers, "mcp-protocol-version")
+    found = _routing_values(headers)
+    versions = found["mcp-protocol-version"]
     if len(versions) != 1 or versions[0].strip() not in HEADER_REVISIONS:
         return None
     version = versions[0].strip()
-    methods = header_values(headers, "mcp-method")
-    names = header_values(headers, "mcp-name")
+    methods, names = found["mcp-method"], found["mcp-name"]
     if len(methods) != 1:
         problem = "a missing Mcp-Method header" if not methods else "more than one Mcp-Method"
         return RoutingHeaders(version, None, None, f"{problem} header")
     method = methods[0].strip(" \t")
-    if not _plain_ascii(method) or " " in method or "\t" in method:
+    if not _plain_ascii(method) or " " in method:
         return RoutingHeaders(version, None, None, "a malformed Mcp-Method header")
     if len(names) > 1:
         return RoutingHeaders(version, method, None, "more than one Mcp-Name header")
