@@ -35,6 +35,7 @@ from flask import Blueprint, Response, request
 from gopher_mcp_python.auth import ChallengeFactory, McpBody
 from gopher_mcp_python.auth.flask import challenge_response
 from gopher_mcp_python.auth.routing import routing_headers
+from gopher_mcp_python.auth.wsgi import auth_headers
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
@@ -191,7 +192,8 @@ class McpEndpoint:
 
     def _modern(self, payload: object, version: str, *, sse: bool, json_ok: bool) -> Response:
         """A stateless 2026-07-28 request: headers checked against the body, then dispatched."""
-        routing = routing_headers(request.headers)
+        # direct environ lookups: werkzeug's EnvironHeaders walks the whole environ per name
+        routing = routing_headers(auth_headers(request.environ))
         problem = "the MCP-Protocol-Version header" if routing is None else ""
         problem = problem or (routing.disagreement(payload) if routing else "")
         if problem:
