@@ -182,11 +182,12 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
     ]
 
 
-def _headers(token: str | None) -> dict[str, str]:
+def _headers(token: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json, text/event-stream",
         "MCP-Protocol-Version": PROTOCOL_VERSION,
+        **(extra or {}),
     }
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -233,13 +234,19 @@ _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(url: str, body: object, token: str | None, args: argparse.Namespace) -> dict[str, object]:
+def _wrk(
+    url: str,
+    body: object,
+    token: str | None,
+    args: argparse.Namespace,
+    extra_headers: Mapping[str, str] | None = None,
+) -> dict[str, object]:
     """Run wrk against ``url`` POSTing ``body``; parse requests/s, p50, p99, errors."""
     lines = [
         'wrk.method = "POST"',
         f"wrk.body = {json.dumps(json.dumps(body, separators=(',', ':')))}",
     ]
-    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in _headers(token).items()]
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in _headers(token, extra_headers).items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + "\n")
     try:

@@ -179,6 +179,25 @@ def test_official_client_lists_tools_and_calls_weather_with_read_scope(
     ]
 
 
+def test_official_1x_client_still_negotiates_2025_11_25(
+    example_server: ExampleServer, tokens: Tokens
+) -> None:
+    """The server speaks 2026-07-28 too, but a 1.x client's initialize keeps 2025-11-25."""
+
+    async def main() -> str:
+        http_client = httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {tokens.read}"}, timeout=httpx.Timeout(30.0)
+        )
+        async with (
+            http_client,
+            streamable_http_client(example_server.mcp_url, http_client=http_client) as streams,
+            ClientSession(streams[0], streams[1]) as session,
+        ):
+            return str((await session.initialize()).protocolVersion)
+
+    assert anyio.run(main) == "2025-11-25"
+
+
 def test_any_valid_token_may_call_get_weather(
     example_server: ExampleServer, tokens: Tokens
 ) -> None:

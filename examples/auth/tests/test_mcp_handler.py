@@ -281,9 +281,10 @@ def test_oversized_batch_is_refused_whole(post: Any) -> None:
 def test_unsupported_protocol_version_header(post: Any) -> None:
     response = post(rpc("ping"), **{"MCP-Protocol-Version": "2023-01-01"})
     assert response.status_code == 400
-    assert response.get_json()["error"]["message"].startswith(
-        "Bad Request: unsupported MCP-Protocol-Version '2023-01-01'"
-    )
+    body = response.get_json()
+    assert body["id"] == 1  # the request's id (2026-07-28 refuses a null one)
+    assert body["error"]["code"] == -32022  # UnsupportedProtocolVersionError
+    assert body["error"]["message"].startswith("Unsupported protocol version '2023-01-01'; use")
 
 
 @pytest.mark.parametrize("version", SUPPORTED_VERSIONS)

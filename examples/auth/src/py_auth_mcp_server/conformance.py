@@ -21,6 +21,10 @@ import wave
 import zlib
 from typing import Any
 
+from py_auth_mcp_server.conformance_mrtr import (
+    register_input_required,
+    register_stateless_probes,
+)
 from py_auth_mcp_server.mcp.registry import (
     CallContext,
     McpError,
@@ -454,4 +458,6 @@ def build_registry() -> Registry:
     _register_streaming_tools(registry)
     _register_resources(registry)
     _register_prompts(registry)
+    register_input_required(registry)
+    register_stateless_probes(registry)
     return registry

@@ -328,3 +328,67 @@ def test_rest_routes_get_the_identity_and_their_scopes(server: Server) -> None:
     if FRAMEWORK == "fastapi":
         assert 'error="insufficient_scope"' in _challenge(refused)
         assert "mcp:read" in _challenge_scopes(refused)
+
+
+# ---------------------------------------------------------------- MCP 2026-07-28
+
+MODERN = "2026-07-28"
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+def _post_modern(server: Server, token: str, tool: str, header_name: str) -> httpx.Response:
+    """A stateless 2026-07-28 ``tools/call`` of ``tool`` whose ``Mcp-Name`` says ``header_name``."""
+    body = _rpc("tools/call", {"name": tool, "arguments": {}, "_meta": MODERN_META}, 9)
+    headers = {
+        **ACCEPT,
+        "Authorization": f"Bearer {token}",
+        "MCP-Protocol-Version": MODERN,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": header_name,
+    }
+    return httpx.post(server.mcp, json=body, headers=headers, timeout=15)
+
+
+def test_2026_07_28_scopes_come_from_the_headers(server: Server) -> None:
+    """On 2026-07-28 the adapter decides from Mcp-Name: 403 for admin-op without mcp:admin."""
+    before = server.marker.read_text() if server.marker.exists() else ""
+    response = _post_modern(server, server.token("mcp:read"), "admin-op", "admin-op")
+    assert response.status_code == 403, response.text
+    assert "mcp:admin" in _challenge_scopes(response)
+    after = server.marker.read_text() if server.marker.exists() else ""
+    assert after == before  # the tool did not run
+
+
+def test_2026_07_28_a_header_body_mismatch_never_runs_the_tool(server: Server) -> None:
+    """``Mcp-Name: echo`` with a body calling admin-op: 400 / -32020 before anything runs."""
+    before = server.marker.read_text() if server.marker.exists() else ""
+    response = _post_modern(server, server.token("mcp:read"), "admin-op", "echo")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == -32020
+    assert response.json()["id"] == 9
+    after = server.marker.read_text() if server.marker.exists() else ""
+    assert after == before
+
+
+@pytest.mark.skipif(
+    FRAMEWORK not in ("mcp2", "fastmcp"), reason="only the mcp 2.x client speaks 2026-07-28"
+)
+def test_2026_07_28_the_mcp2_client_negotiates_it_behind_the_adapter(server: Server) -> None:
+    """The official 2.x client negotiates 2026-07-28 through the adapter and calls a tool."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def main() -> tuple[str, Any]:
+        token = server.token("mcp:read mcp:admin")
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15)
+        async with http, Client(streamable_http_client(server.mcp, http_client=http)) as client:
+            return client.protocol_version, await client.call_tool("admin-op", {})
+
+    version, result = anyio.run(main)
+    assert version == MODERN
+    assert not result.is_error

@@ -25,6 +25,11 @@ class CallContext:
         progress_token: ``params._meta.progressToken`` of the request, or ``None``.
         auth: the caller's verified identity (``None`` when auth is off).
         protocol_version: the MCP revision of the request.
+        input_responses: 2026-07-28 retries: the client's answers, keyed like the
+            ``inputRequests`` of :class:`~.mrtr.InputRequired` (empty on a first try).
+        request_state: the state the handler put in :class:`~.mrtr.InputRequired`, verified
+            (``None`` on a first try).
+        client_capabilities: 2026-07-28: the capabilities this request declares in ``_meta``.
 
     """
 
@@ -37,15 +42,24 @@ class CallContext:
         protocol_version: str = "",
         emit: Emitter | None = None,
         requester: Requester | None = None,
-        min_log_level: str = "debug",
+        min_log_level: str | None = "debug",
+        input_responses: dict[str, Any] | None = None,
+        request_state: Any = None,
+        client_capabilities: dict[str, Any] | None = None,
     ) -> None:
         self.request_id = request_id
         self.progress_token = progress_token
         self.auth = auth
         self.protocol_version = protocol_version
+        self.input_responses = input_responses or {}
+        self.request_state = request_state
+        self.client_capabilities = client_capabilities or {}
         self._emit = emit
         self._requester = requester
-        self._min_level = LOG_LEVELS.index(min_log_level)
+        # None: the client asked for no log messages (2026-07-28 without _meta logLevel)
+        self._min_level = (
+            len(LOG_LEVELS) if min_log_level is None else LOG_LEVELS.index(min_log_level)
+        )
 
     @property
     def streaming(self) -> bool:

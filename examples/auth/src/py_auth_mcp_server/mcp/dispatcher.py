@@ -17,6 +17,7 @@ from typing import Any, Literal
 from gopher_mcp_python.auth import AuthContext
 
 from .context import CallContext, Emitter
+from .mrtr import InputRequired, RequestStateSeal, input_required_result
 from .pending import PendingRequests
 from .protocol import (
     INTERNAL_ERROR,
@@ -40,6 +41,10 @@ Params = dict[str, Any]
 MAX_COMPLETION_VALUES = 100
 #: The first revision that reports invalid tool arguments as ``isError`` results (SEP-1303).
 ARGUMENT_ERRORS_AS_RESULTS = "2025-11-25"
+#: The first revision that answers an unknown resource with Invalid params (SEP-2164).
+RESOURCE_NOT_FOUND_AS_INVALID = "2026-07-28"
+#: The first revision with input-required results in place of server→client requests (SEP-2322).
+MULTI_ROUND_TRIPS = "2026-07-28"
 #: Method family → the server capability that must be advertised for it to exist.
 _CAPABILITY_OF = {
     "tools": "tools",
@@ -165,6 +170,7 @@ class Dispatcher:
 
     def __init__(self, registry: Registry, pending: PendingRequests | None = None) -> None:
         self.registry = registry
+        self.seal = RequestStateSeal()
         self.pending = pending or PendingRequests()
         self._failures = _FailureLog()
         self._methods: dict[str, Callable[[Params, CallContext], dict[str, Any]]] = {
@@ -217,16 +223,31 @@ class Dispatcher:
             if handler is None or not self._offered(message["method"]):
                 raise McpError(METHOD_NOT_FOUND, f"Method not found: {echo(message['method'])}")
             meta = params.get("_meta")
-            token = meta.get("progressToken") if isinstance(meta, dict) else None
+            meta = meta if isinstance(meta, dict) else {}
+            purpose = f"{message['method']}:{params.get('name')}"
             ctx = CallContext(
                 request_id,
-                progress_token=token,
+                progress_token=meta.get("progressToken"),
                 auth=auth,
                 protocol_version=protocol_version,
                 emit=emit,
-                requester=self._requester(emit, session_id) if emit else None,
+                # 2026-07-28 has no server→client requests: input-required results instead
+                requester=(
+                    self._requester(emit, session_id)
+                    if emit and protocol_version < MULTI_ROUND_TRIPS
+                    else None
+                ),
+                **self._round_trip(params, meta, purpose, protocol_version),
             )
-            result = handler(params, ctx)
+            try:
+                result = handler(params, ctx)
+            except InputRequired as needed:
+                if protocol_version < MULTI_ROUND_TRIPS:
+                    raise McpError(
+                        INVALID_PARAMS,
+                        f"{echo(purpose)} needs the client's input: use MCP {MULTI_ROUND_TRIPS}",
+                    ) from None
+                result = input_required_result(needed, self.seal, purpose)
         except McpError as exc:
             error: dict[str, Any] = exc.to_json()
             return {"jsonrpc": "2.0", "id": request_id, "error": error}
@@ -235,6 +256,26 @@ class Dispatcher:
             error = {"code": INTERNAL_ERROR, "message": "Internal error"}
             return {"jsonrpc": "2.0", "id": request_id, "error": error}
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    def _round_trip(
+        self, params: Params, meta: dict[str, Any], purpose: str, protocol_version: str
+    ) -> dict[str, Any]:
+        """The 2026-07-28 retry fields of a request, checked (``requestState`` verified)."""
+        if protocol_version < MULTI_ROUND_TRIPS:
+            return {}
+        responses = params.get("inputResponses", {})
+        if not isinstance(responses, dict):
+            raise McpError(INVALID_PARAMS, "Invalid params: inputResponses must be an object")
+        state = params.get("requestState")
+        capabilities = meta.get("io.modelcontextprotocol/clientCapabilities")
+        level = meta.get("io.modelcontextprotocol/logLevel")
+        return {
+            # log messages only when this request asks for them, from its level up
+            "min_log_level": level if level in LOG_LEVELS else None,
+            "input_responses": responses,
+            "request_state": None if state is None else self.seal.open(purpose, state),
+            "client_capabilities": capabilities if isinstance(capabilities, dict) else {},
+        }
 
     def _offered(self, method: str) -> bool:
         """Whether the capability behind ``method`` is advertised (else it does not exist)."""
@@ -277,6 +318,8 @@ class Dispatcher:
                     f"Invalid arguments for tool {name}: missing {', '.join(missing)}",
                 )
             return _tool_result(tool.handler(arguments, ctx))
+        except InputRequired:
+            raise  # answered as an input-required result by handle_request
         except McpError as exc:
             # SEP-1303 (2025-11-25): bad tool arguments are a tool error the model can read and
             # correct; earlier revisions answer them with JSON-RPC -32602.
@@ -295,7 +338,10 @@ class Dispatcher:
             return {"contents": _contents(uri, resource.mime_type, resource.handler(uri, ctx))}
         found = self.registry.find_template(uri)
         if found is None:
-            raise McpError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": echo(uri)})
+            # 2026-07-28 (SEP-2164) standardises on Invalid params; older revisions used -32002
+            modern = ctx.protocol_version >= RESOURCE_NOT_FOUND_AS_INVALID
+            code = INVALID_PARAMS if modern else RESOURCE_NOT_FOUND
+            raise McpError(code, "Resource not found", {"uri": echo(uri)})
         template, variables = found
         value = template.handler(uri, variables, ctx)
         return {"contents": _contents(uri, template.mime_type, value)}

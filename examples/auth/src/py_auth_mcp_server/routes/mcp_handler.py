@@ -1,4 +1,9 @@
-"""``/mcp``: the MCP Streamable HTTP transport (revisions 2024-11-05 … 2025-11-25).
+"""``/mcp``: the MCP Streamable HTTP transport (revisions 2024-11-05 … 2025-11-25, 2026-07-28).
+
+A request with ``MCP-Protocol-Version: 2026-07-28`` is stateless (:mod:`..mcp.modern`): its
+``Mcp-Method``/``Mcp-Name`` headers must agree with the body (400 / -32020 otherwise, checked by
+the SDK's rule), ``server/discover`` answers what the server speaks, results carry
+``resultType``, and an unknown method is 404. Older revisions are answered as before:
 
 POST carries one JSON-RPC message (or, for 2025-03-26 and older, a batch). Requests are answered
 with ``application/json`` — or, for tools registered with ``streaming=True`` when the client
@@ -27,17 +32,31 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, request
-from gopher_mcp_python.auth import McpBody
+from gopher_mcp_python.auth import ChallengeFactory, McpBody
+from gopher_mcp_python.auth.flask import challenge_response
+from gopher_mcp_python.auth.routing import routing_headers
+from gopher_mcp_python.auth.wsgi import auth_headers
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 
 from ..mcp.dispatcher import Dispatcher, classify
+from ..mcp.modern import (
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    MODERN_VERSIONS,
+    REMOVED_METHODS,
+    discover_result,
+    finish_result,
+    meta_problem,
+    unsupported_version,
+)
 from ..mcp.protocol import (
     BATCH_VERSIONS,
     DEFAULT_HEADER_VERSION,
     INTERNAL_ERROR,
+    INVALID_PARAMS,
     INVALID_REQUEST,
+    METHOD_NOT_FOUND,
     PARSE_ERROR,
     SUPPORTED_VERSIONS,
     McpError,
@@ -56,6 +75,10 @@ MAX_BATCH_MESSAGES = 100
 SESSION_HEADER = "Mcp-Session-Id"
 _SESSION_ID = re.compile(r"[\x21-\x7e]{1,256}")
 SERVER_ERROR = -32000  # implementation-defined JSON-RPC server error for transport refusals
+#: Every revision this server speaks, newest first (what an unsupported-version error lists).
+ALL_VERSIONS = (*MODERN_VERSIONS, *SUPPORTED_VERSIONS)
+#: 2026-07-28: the HTTP status of a JSON-RPC error (others are 200).
+_MODERN_ERROR_STATUS = {METHOD_NOT_FOUND: 404, MISSING_REQUIRED_CLIENT_CAPABILITY: 400}
 
 
 def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -130,17 +153,16 @@ class McpEndpoint:
 
     def _dispatch(self, payload: object, *, sse: bool, json_ok: bool) -> Response:
         header_version = request.headers.get("MCP-Protocol-Version")
+        if header_version in MODERN_VERSIONS:
+            return self._modern(payload, header_version, sse=sse, json_ok=json_ok)
         is_initialize = isinstance(payload, dict) and payload.get("method") == "initialize"
         if (
             header_version is not None
             and not is_initialize
             and (header_version not in SUPPORTED_VERSIONS)
         ):
-            return _refuse(
-                400,
-                f"Bad Request: unsupported MCP-Protocol-Version "
-                f"{echo(header_version)!r}; supported: {', '.join(SUPPORTED_VERSIONS)}",
-            )
+            error = unsupported_version(echo(header_version), ALL_VERSIONS)
+            return _json({"jsonrpc": "2.0", "id": _id_of(payload), "error": error}, 400)
         version = header_version or DEFAULT_HEADER_VERSION
         session_id = request.headers.get(SESSION_HEADER)
         if session_id is not None and not _SESSION_ID.fullmatch(session_id):
@@ -167,6 +189,43 @@ class McpEndpoint:
             # request); it only scopes server→client answers to the stream that asked.
             return _json(response, headers={SESSION_HEADER: secrets.token_urlsafe(24)})
         return _json(response)
+
+    def _modern(self, payload: object, version: str, *, sse: bool, json_ok: bool) -> Response:
+        """A stateless 2026-07-28 request: headers checked against the body, then dispatched."""
+        # direct environ lookups: werkzeug's EnvironHeaders walks the whole environ per name
+        routing = routing_headers(auth_headers(request.environ))
+        problem = "the MCP-Protocol-Version header" if routing is None else ""
+        problem = problem or (routing.disagreement(payload) if routing else "")
+        if problem:
+            return challenge_response(ChallengeFactory.header_mismatch(problem, _id_of(payload)))
+        try:
+            kind = classify(payload)
+        except McpError as exc:
+            return _json(error_response(_id_of(payload), exc), 400)
+        assert isinstance(payload, dict)  # classify() accepted it
+        if kind != "request":
+            return _accepted()  # a notification (a response matches no Mcp-Method: refused above)
+        method = payload["method"]
+        if method in REMOVED_METHODS:
+            error = McpError(METHOD_NOT_FOUND, f"Method not found: {method} (removed in {version})")
+            return _json(error_response(payload["id"], error), 404)
+        problem = meta_problem(payload)
+        if problem:
+            return _json(error_response(payload["id"], McpError(INVALID_PARAMS, problem)), 400)
+        private = self.guard.context() is not None
+        if sse and (not json_ok or self.dispatcher.is_streaming_request(payload)):
+            return self._stream(payload, version, None, finish=private)
+        if method == "server/discover":
+            result = discover_result(self.dispatcher.registry, ALL_VERSIONS)
+            response: dict[str, Any] = {"jsonrpc": "2.0", "id": payload["id"], "result": result}
+        else:
+            response = self.dispatcher.handle_request(
+                payload, auth=self.guard.context(), protocol_version=version
+            )
+        if "result" in response:
+            response["result"] = finish_result(method, response["result"], private=private)
+            return _json(response)
+        return _json(response, _MODERN_ERROR_STATUS.get(response["error"].get("code"), 200))
 
     def _batch(self, batch: list[Any], version: str) -> Response:
         session_id = request.headers.get(SESSION_HEADER)
@@ -203,7 +262,19 @@ class McpEndpoint:
                 )
         return _json(responses) if responses else _accepted()
 
-    def _stream(self, message: dict[str, Any], version: str, session_id: str | None) -> Response:
+    def _stream(
+        self,
+        message: dict[str, Any],
+        version: str,
+        session_id: str | None,
+        *,
+        finish: bool | None = None,
+    ) -> Response:
+        """The response as an SSE stream.
+
+        ``finish`` (2026-07-28): pass the result through :func:`finish_result`, cached privately
+        when true.
+        """
         events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         auth = self.guard.context()
 
@@ -220,6 +291,10 @@ class McpEndpoint:
                 except Exception:  # the dispatcher already answers errors; this is a last guard
                     error = McpError(INTERNAL_ERROR, "Internal error")
                     response = error_response(message["id"], error)
+                if finish is not None and "result" in response:
+                    response["result"] = finish_result(
+                        message["method"], response["result"], private=finish
+                    )
                 events.put(response)
             finally:  # whatever happened, the slot is freed and the stream ends
                 self._streams.release()

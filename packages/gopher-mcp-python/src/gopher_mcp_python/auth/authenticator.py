@@ -25,6 +25,7 @@ from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig
 from .context import AuthContext
 from .credentials import Headers, MalformedAuthorization, read_bearer_token
+from .routing import RoutingHeaders, routing_headers
 
 __all__ = ["AuthResult", "Authenticator"]
 
@@ -148,31 +149,50 @@ class Authenticator:
 
         Returns an :class:`AuthContext` when the ``Authorization: Bearer`` token is valid for
         this resource and grants every scope the request needs, otherwise a :class:`Challenge`.
-        Only the ``Authorization`` header is read.
+        The ``Authorization`` header is read, and on MCP 2026-07-28 the routing headers
+        ``MCP-Protocol-Version``, ``Mcp-Method`` and ``Mcp-Name`` (:mod:`.routing`).
 
         ``mcp_request`` is the body as an :class:`~.body.McpBody` (what the adapters pass: its
         JSON is parsed only after the token verified, so a request without a valid token cannot
         make the server parse a large body) or already parsed JSON. The token is judged first;
-        the scopes of what the body asks for are checked second, by the native engine.
+        the scopes of what the request asks for are checked second, by the native engine. On
+        2026-07-28 (a body given, ``MCP-Protocol-Version: 2026-07-28``) those scopes come from
+        the routing headers, without parsing the body, and the body is then checked against the
+        headers: a disagreement (or a missing or malformed routing header) is refused with
+        ``400`` ``HeaderMismatch``, so the scopes checked are the scopes of what runs. On older
+        revisions the routing headers are ignored and the scopes come from the body.
         ``path`` is the request's URL path, for the policy's path rules.
         """
         try:
             token = read_bearer_token(headers)
         except MalformedAuthorization as exc:
             return self.challenges.invalid_request(str(exc))
+        routing = None if mcp_request is None else routing_headers(headers)
         if token is None:
-            return self.challenges.token_required(self._scope_hint(mcp_request, path))
+            return self.challenges.token_required(self._scope_hint(mcp_request, path, routing))
         result, payload = self._validate(token, ())
         if not result.valid or payload is None:
-            return self._refusal(result, self._scope_hint(mcp_request, path))
+            return self._refusal(result, self._scope_hint(mcp_request, path, routing))
         context = _context_from(payload)
-        required = tuple(dict.fromkeys(self.required_scopes(mcp_request, path)))
+        if routing is None:
+            required = self.required_scopes(mcp_request, path)
+        elif routing.method is not None and not routing.problem:
+            required = self.config.scope_policy.for_request(routing.method, routing.name, path)
+        else:
+            required = ()  # unusable routing headers: refused below, whatever the scopes
+        required = tuple(dict.fromkeys(required))
         if required:
             # The engine owns the scope rules: ask it again with the request's scopes. The token
             # is in its verified-token cache by now, so this costs well under a microsecond.
             result, _ = self._validate(token, required, extract=False)
             if not result.valid:
                 return self._refusal(result, required, context.scopes)
+        if routing is not None:
+            message = mcp_request.parsed() if isinstance(mcp_request, McpBody) else mcp_request
+            problem = routing.disagreement(message)
+            if problem:
+                request_id = message.get("id") if isinstance(message, dict) else None
+                return self.challenges.header_mismatch(problem, request_id)
         return context
 
     def verify_token(self, token: str, required: Iterable[str] = ()) -> AuthResult:
@@ -200,10 +220,21 @@ class Authenticator:
 
     # -------------------------------------------------------------------- internals
 
-    def _scope_hint(self, mcp_request: object, path: str | None) -> tuple[str, ...]:
-        """The scopes to name in a 401, from a body only when it is cheap to parse."""
+    def _scope_hint(
+        self, mcp_request: object, path: str | None, routing: RoutingHeaders | None
+    ) -> tuple[str, ...]:
+        """The scopes to name in a 401.
+
+        From the routing headers on 2026-07-28 (the body is never parsed there), else from the
+        body only when it is cheap to parse.
+        """
+        policy = self.config.scope_policy
+        if routing is not None:
+            if routing.method is None or routing.problem:
+                return policy.required_scopes(None, path)
+            return policy.for_request(routing.method, routing.name, path)
         if isinstance(mcp_request, McpBody) and len(mcp_request) > SCOPE_HINT_BYTES:
-            return self.config.scope_policy.required_scopes(None, path)
+            return policy.required_scopes(None, path)
         return self.required_scopes(mcp_request, path)
 
     def _validate(

@@ -11,6 +11,8 @@ Least privilege: a 401 names the request's own scopes, else the policy's default
 no ``scope`` when there are none; a 403 names the relevant scopes already granted plus the
 missing ones (see :meth:`ResourceServerConfig.challenge_scopes` and ``step_up_scopes``).
 - 400, malformed header:  ``… error="invalid_request", …``
+- 400, header mismatch:   2026-07-28 routing headers that disagree with the body: a JSON-RPC
+  error ``-32020`` (``HeaderMismatch``), no challenge (the token was fine)
 - 503, no signing keys:   no challenge (the token was not judged), ``Retry-After``
 - 404, foreign session:   another principal's ``Mcp-Session-Id`` (answered as the SDKs do)
 """
@@ -24,6 +26,7 @@ from typing import Any
 
 from ..ffi.auth import gopher_generate_www_authenticate_header_v2
 from .config import ResourceServerConfig
+from .routing import HEADER_MISMATCH
 
 __all__ = ["Challenge", "ChallengeFactory"]
 
@@ -35,7 +38,8 @@ class Challenge:
     Attributes:
         status: the HTTP status code (400, 401, 403, 404, 413, 500 or 503).
         headers: response headers, ``Content-Type`` and ``Cache-Control`` included.
-        body: the JSON body (``error`` + ``error_description``, OAuth style).
+        body: the JSON body (``error`` + ``error_description``, OAuth style; a JSON-RPC error
+            response for a header mismatch).
         error: the OAuth error code ("" for a plain 401 asking for a token).
 
     """
@@ -168,6 +172,27 @@ class ChallengeFactory:
             "error_description": f"The request body exceeds {limit} bytes.",
         }
         return Challenge(status=413, headers=_BASE_HEADERS, body=body, error="invalid_request")
+
+    @staticmethod
+    def header_mismatch(problem: str, request_id: object = None) -> Challenge:
+        """400 ``HeaderMismatch`` (-32020): the routing headers and the body disagree.
+
+        A JSON-RPC error response to the request ``request_id`` (its ``id`` when the body has a
+        usable one). ``problem`` names the header, never echoes a value.
+        """
+        if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+            request_id = None
+        body = {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "error": {
+                "code": HEADER_MISMATCH,
+                "message": f"Header mismatch: {problem}; send Mcp-Method and Mcp-Name "
+                "headers equal to the body's method and name.",
+            },
+        }
+        headers = (*_BASE_HEADERS,)
+        return Challenge(status=400, headers=headers, body=body, error="header_mismatch")
 
     @staticmethod
     def session_not_found() -> Challenge:

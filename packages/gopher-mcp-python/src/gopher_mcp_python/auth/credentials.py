@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__all__ = ["Headers", "MalformedAuthorization", "read_bearer_token"]
+__all__ = ["Headers", "MalformedAuthorization", "header_values", "read_bearer_token"]
 
 #: Request headers as a mapping or as (name, value) pairs (pairs keep repeated headers).
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -26,12 +26,13 @@ class MalformedAuthorization(ValueError):  # noqa: N818 - a verdict, not an unex
     """The ``Authorization`` header is present but not one well-formed Bearer credential."""
 
 
-def _authorization_values(headers: Headers) -> list[str]:
+def header_values(headers: Headers, name: str) -> list[str]:
+    """Every value of header ``name`` (lower case) in ``headers``, repeated headers kept apart."""
     getlist = getattr(headers, "getlist", None)
     if callable(getlist):  # werkzeug / multidict-style headers keep repeated values
-        return [str(v) for v in getlist("Authorization")]
+        return [str(v) for v in getlist(name)]
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return [value for name, value in items if name.lower() == "authorization"]
+    return [value for key, value in items if key.lower() == name]
 
 
 def _is_token68(value: str) -> bool:
@@ -52,7 +53,7 @@ def read_bearer_token(headers: Headers) -> str | None:
     not an RFC 9110 token (``Bearer<TAB>…``: the scheme and the credential are separated by a
     space, nothing else), an empty or non-token68 credential, or more than one credential.
     """
-    values = _authorization_values(headers)
+    values = header_values(headers, "authorization")
     if not values:
         return None
     if len(values) > 1:

@@ -27,7 +27,7 @@ from .body import McpBody
 from .challenge import Challenge
 from .context import AuthContext, use_auth_context
 from .sessions import SESSION_HEADER, SessionBinding
-from .wsgi import authorization_header
+from .wsgi import auth_headers
 
 __all__ = ["FlaskAuth", "challenge_response", "current_flask_auth"]
 
@@ -96,7 +96,7 @@ class FlaskAuth:
                 return challenge_response(self.authenticator.challenges.body_too_large(limit))
             body = McpBody(data)
         result = self.authenticator.authenticate(
-            authorization_header(request.environ), body, path=request.path
+            auth_headers(request.environ), body, path=request.path
         )
         if isinstance(result, Challenge):
             return challenge_response(result)

@@ -148,6 +148,17 @@ class ScopePolicy:
             self.default, self.methods.get("tools/call", ()), self.tools.get(name, ())
         )
 
+    def for_request(
+        self, method: str, name: str | None = None, path: str | None = None
+    ) -> tuple[str, ...]:
+        """The scopes of a request known by its method and name only (the routing headers).
+
+        The same answer as :meth:`required_scopes` for a body with that ``method`` and (for
+        ``tools/call``) ``params.name``; the body itself is not needed.
+        """
+        params = {} if name is None else {"name": name}
+        return self.required_scopes({"method": method, "params": params}, path)
+
     def required_scopes(
         self, mcp_request: object = None, path: str | None = None
     ) -> tuple[str, ...]:

@@ -12,7 +12,9 @@ process handed out gets ``404``.
 
 The body of a request is read (at most ``max_body_bytes``, and never past ``CONTENT_LENGTH`` on a
 server that does not terminate the input, as PEP 3333 asks) and put back for the application;
-the scope policy parses it only once the token verified.
+the scope policy parses it only once the token verified. On MCP 2026-07-28 the scopes come from
+the ``Mcp-Method``/``Mcp-Name`` headers and the body is checked against them before the
+application runs (:mod:`.routing`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ from .sessions import SESSION_HEADER, SessionBinding
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["ENVIRON_KEY", "AuthMiddleware", "authorization_header", "environ_headers", "read_body"]
+__all__ = [
+    "ENVIRON_KEY",
+    "AuthMiddleware",
+    "auth_headers",
+    "authorization_header",
+    "environ_headers",
+    "read_body",
+]
 
 ENVIRON_KEY = "gopher_mcp_python.auth"
 SESSION_ENVIRON = "HTTP_MCP_SESSION_ID"
@@ -53,6 +62,26 @@ def authorization_header(environ: WSGIEnvironment) -> tuple[tuple[str, str], ...
     """
     value = environ.get("HTTP_AUTHORIZATION")
     return () if value is None else (("Authorization", str(value)),)
+
+
+#: The environ keys of the headers the authenticator reads: the credential and the MCP
+#: 2026-07-28 routing headers (:mod:`.routing`).
+_AUTH_ENVIRON = (
+    ("HTTP_AUTHORIZATION", "Authorization"),
+    ("HTTP_MCP_PROTOCOL_VERSION", "MCP-Protocol-Version"),
+    ("HTTP_MCP_METHOD", "Mcp-Method"),
+    ("HTTP_MCP_NAME", "Mcp-Name"),
+)
+
+
+def auth_headers(environ: WSGIEnvironment) -> tuple[tuple[str, str], ...]:
+    """The headers of a WSGI request the authenticator reads, as (name, value) pairs.
+
+    ``Authorization`` and the 2026-07-28 routing headers, by direct lookup. A server joins a
+    repeated header's values with commas: a repeated ``Mcp-Method`` or ``Mcp-Name`` therefore
+    matches no body and is refused as a header mismatch.
+    """
+    return tuple((name, str(environ[key])) for key, name in _AUTH_ENVIRON if key in environ)
 
 
 def _send(challenge: Challenge, start_response: StartResponse) -> list[bytes]:
@@ -101,7 +130,7 @@ class AuthMiddleware:
                 return _send(challenge, start_response)
             body = McpBody(data)
         path = environ.get("PATH_INFO", "")
-        result = self.authenticator.authenticate(authorization_header(environ), body, path=path)
+        result = self.authenticator.authenticate(auth_headers(environ), body, path=path)
         if isinstance(result, Challenge):
             return _send(result, start_response)
         session_id = environ.get(SESSION_ENVIRON)

@@ -65,6 +65,23 @@ def flask_app() -> Any:
     return app
 
 
+def flask_auth_app() -> Any:
+    """A Flask app whose ``POST /mcp`` view is protected by ``FlaskAuth.required``."""
+    from flask import Flask, jsonify
+
+    from gopher_mcp_python.auth.flask import FlaskAuth
+
+    app = Flask(__name__)
+    auth = FlaskAuth(Authenticator(config_from_env()))
+
+    @app.post("/mcp")
+    @auth.required
+    def mcp() -> Any:
+        return jsonify(ran())
+
+    return app
+
+
 def starlette_app() -> Any:
     """A Starlette app with ``Mount("/mcp", …)`` behind ``ASGIAuthMiddleware``.
 
