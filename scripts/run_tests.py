@@ -18,8 +18,8 @@ shows everything that is broken:
     fuzz       every cargo-fuzz target of native/fuzz for 60 s (scripts/fuzz_ci.sh; cargo-fuzz is
                installed when a nightly toolchain is there, else the stable counterparts run)
     tox        tox: lint, type, py310–py313 × {core, example}, fw-{mcp1, mcp2, fastmcp, starlette,
-               fastapi} (each framework under uvicorn with its official client), e2e (real IdP +
-               conformance suite), browser (headless Chromium at the dev IdP's consent page;
+               fastapi} (each framework under uvicorn with its official client), e2e (two real IdPs +
+               conformance suite), e2e-mcp2 (the official mcp 2.x client), browser (headless Chromium at the dev IdP's consent page;
                apt-get installs it),
                robustness (failure injection, soak, properties), docs (mkdocs build --strict)
 
@@ -52,7 +52,7 @@ TOX_ENVS = (
     ["lint", "type", "type-sdk"]
     + [f"py{v.replace('.', '')}-{s}" for v in PYTHONS for s in ("core", "example")]
     + [f"fw-{name}" for name in ("mcp1", "mcp2", "fastmcp", "starlette", "fastapi")]
-    + ["e2e", "browser", "robustness", "docs"]
+    + ["e2e", "e2e-mcp2", "browser", "robustness", "docs"]
 )
 
 
