@@ -36,6 +36,7 @@ class IntrospectionServer:
 def _handler(state: IntrospectionServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # head and body are separate writes
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
