@@ -368,7 +368,19 @@ impl Introspector {
         let outcome = match self.cache.get(&key, now) {
             Some(o) => o,
             None => self.single_flight(key, || {
-                self.introspect(token, &endpoint, &settings, fetch, check.base.issuer, now)
+                // A flight that ended just before this one began has cached its answer.
+                if let Some(o) = self.cache.get(&key, now) {
+                    return Ok(o);
+                }
+                self.introspect(
+                    key,
+                    token,
+                    &endpoint,
+                    &settings,
+                    fetch,
+                    check.base.issuer,
+                    now,
+                )
             })?,
         };
         let claims = match outcome {
@@ -507,8 +519,10 @@ impl Introspector {
     }
 
     /// One introspection request (rate limit and concurrency cap first), its outcome cached.
+    #[allow(clippy::too_many_arguments)]
     fn introspect(
         &self,
+        key: Key,
         token: &str,
         endpoint: &Endpoint,
         settings: &Settings,
@@ -516,7 +530,6 @@ impl Introspector {
         issuer: &str,
         now: i64,
     ) -> Result<Outcome> {
-        let key = crate::crypto::sha256(token.as_bytes());
         let _slot = self
             .limits
             .admit(settings.max_concurrent, settings.rate_limit)?;
