@@ -76,10 +76,15 @@ impl fmt::Debug for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        let mut bytes = std::mem::take(&mut self.0).into_bytes();
-        bytes.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&bytes);
+        wipe(std::mem::take(&mut self.0));
     }
+}
+
+/// Overwrites a string that held a token or the secret before its memory is freed.
+fn wipe(text: String) {
+    let mut bytes = text.into_bytes();
+    bytes.iter_mut().for_each(|b| *b = 0);
+    std::hint::black_box(&bytes);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -560,9 +565,9 @@ impl Introspector {
             ..fetch.clone()
         };
         let answer = poster.post(&form, &headers, &fetch, settings.keep_alive);
-        // The form and the header hold the token and the secret: gone before anything else.
-        drop(form);
-        drop(headers);
+        // The form and the header hold the token and the secret: wiped before anything else.
+        wipe(form);
+        wipe(headers);
         let answer = answer?;
         if answer.status != 200 {
             let hint = match answer.status {

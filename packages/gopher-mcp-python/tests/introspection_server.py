@@ -71,7 +71,12 @@ def serve_introspection(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_address[1]}/introspect"
-    thread = threading.Thread(target=server.serve_forever, name="introspection", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="introspection",
+        daemon=True,
+    )
     thread.start()
     try:
         yield state
