@@ -3,7 +3,9 @@
 Run by ``run.py`` as ``uvicorn fastmcp_server:app`` in a venv with the pinned ``fastmcp``;
 settings from the environment: ``BENCH_JWKS_URI``, ``BENCH_ISSUER``, ``BENCH_SERVER_URL``, and
 ``BENCH_VERIFIER=gopher`` to put our ``GopherJWTVerifier`` in the ``JWTVerifier``'s place (the
-same keyword arguments: the one-import switch the docs promise).
+same keyword arguments: the one-import switch the docs promise), or
+``BENCH_VERIFIER=introspection`` for FastMCP's ``IntrospectionTokenVerifier`` (opaque tokens,
+RFC 7662, at ``BENCH_INTROSPECTION_URL``, its cache on for 60 s like ours).
 Stateless Streamable HTTP with JSON responses, so ``tools/call`` needs no session.
 """
 
@@ -24,10 +26,21 @@ SETTINGS: dict[str, Any] = {
     "audience": SERVER_URL + "/mcp",
     "base_url": SERVER_URL,
 }
-if os.environ.get("BENCH_VERIFIER") == "gopher":
+if os.environ.get("BENCH_VERIFIER") == "introspection":
+    from fastmcp.server.auth.providers.introspection import IntrospectionTokenVerifier
+
+    verifier: Any = IntrospectionTokenVerifier(
+        introspection_url=os.environ["BENCH_INTROSPECTION_URL"],
+        client_id="bench-rs",
+        client_secret="bench-secret",  # noqa: S106 - the loopback stub's throw-away credential
+        audience=SETTINGS["audience"],
+        base_url=SERVER_URL,
+        cache_ttl_seconds=60,
+    )
+elif os.environ.get("BENCH_VERIFIER") == "gopher":
     from gopher_mcp_python.auth.fastmcp import GopherJWTVerifier
 
-    verifier: Any = GopherJWTVerifier(**SETTINGS)
+    verifier = GopherJWTVerifier(**SETTINGS)
 else:
     verifier = JWTVerifier(**SETTINGS, algorithm="RS256")
 mcp = FastMCP("fastmcp-weather", auth=verifier)

@@ -19,6 +19,10 @@ first fetch) and runs with the same worker count, one target at a time:
   under uvicorn (``mcp_sdk_server.py``); ``mcp-sdk-gopher``: the same server with our
   ``GopherTokenVerifier`` and ``AuthSettings`` in their place (the verifier swap alone, so the
   two rows compare verifiers);
+- ``example-opaque``: the example in introspection mode (``introspection_*`` keys, cache on,
+  60 s) with an opaque token, against a loopback RFC 7662 endpoint (``http.server``);
+  ``fastmcp-introspection``: FastMCP with its ``IntrospectionTokenVerifier`` (cache on, 60 s)
+  against the same endpoint;
 - ``flask-pyjwt`` / ``flask-bare``: the issue's reference point, a bare Flask app (not an MCP
   server: no transport checks) under gunicorn sync workers, checking the token with PyJWT or
   not at all (``flask_reference.py``) — the floor of a Flask server on this machine.
@@ -39,6 +43,7 @@ run only; compare the ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -46,10 +51,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -68,6 +76,62 @@ from managed_process import (  # noqa: E402
     stop_and_verify,
 )
 from tokens import ISSUER, SigningKey, TokenKit  # noqa: E402
+
+OPAQUE_TARGETS = frozenset({"example-opaque", "fastmcp-introspection"})
+
+
+def opaque_token(port: int) -> str:
+    """The opaque token of the target on ``port`` (its audience is that target's URL)."""
+    return f"bench-opaque-{port}"
+
+
+class IntrospectionHandler(BaseHTTPRequestHandler):
+    """A loopback RFC 7662 endpoint: ``bench-opaque-<port>`` is active for that port's /mcp."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # head and body are separate writes: no 40 ms stalls
+
+    def do_POST(self) -> None:
+        """Answer one introspection request."""
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+        token = form.get("token", [""])[0]
+        port = token.removeprefix("bench-opaque-")
+        answer: dict[str, object] = {"active": False}
+        if port.isdigit():
+            answer = {
+                "active": True,
+                "sub": "bench-user",
+                "client_id": "bench-client",
+                "scope": "mcp:read",
+                "aud": f"http://127.0.0.1:{port}/mcp",
+                "iss": ISSUER,
+                "exp": int(time.time()) + 3600,
+                "token_type": "Bearer",
+            }
+        body = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@contextlib.contextmanager
+def serve_introspection() -> Iterator[str]:
+    """The introspection endpoint's URL for the ``with`` block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), IntrospectionHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/introspect"
+    finally:
+        server.shutdown()
+        server.server_close()
+
 
 PROTOCOL_VERSION = "2025-06-18"
 SCENARIOS: dict[str, dict[str, object]] = {
@@ -108,7 +172,7 @@ class Result:
     round: int = 0
 
 
-def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
+def _targets(args: argparse.Namespace, jwks_uri: str, introspection_url: str) -> list[Target]:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("PY_AUTH_MCP_")}
     used: set[int] = set()
 
@@ -119,12 +183,19 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
         used.add(port)
         return port
 
-    def example(name: str, *, auth: bool, threads: int = 0) -> Target:
+    def example(name: str, *, auth: bool, threads: int = 0, opaque: bool = False) -> Target:
         port = fresh_port()
         config = Path(args.work_dir) / f"{name}.config"
+        introspection = (
+            f"introspection_endpoint={introspection_url}\nintrospection_client_id=bench-rs\n"
+            "introspection_client_secret=bench-secret\nintrospection_cache_ttl=60\n"
+            if opaque
+            else ""
+        )
         config.write_text(
             f"host=127.0.0.1\nport={port}\nserver_url=http://127.0.0.1:{port}\n"
-            f"issuer={ISSUER}\njwks_uri={jwks_uri}\nallowed_scopes=mcp:read mcp:admin\n",
+            f"issuer={ISSUER}\njwks_uri={jwks_uri}\nallowed_scopes=mcp:read mcp:admin\n"
+            + introspection,
             encoding="utf-8",
         )
         argv: tuple[str, ...] = (
@@ -155,7 +226,12 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
             "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
         )  # fmt: skip
-        return Target(name, argv, {**peer_env(port), "BENCH_VERIFIER": verifier}, True, port)
+        env = {
+            **peer_env(port),
+            "BENCH_VERIFIER": verifier,
+            "BENCH_INTROSPECTION_URL": introspection_url,
+        }
+        return Target(name, argv, env, True, port)
 
     def flask_reference(name: str, *, auth: bool) -> Target:
         port = fresh_port()
@@ -173,7 +249,9 @@ def _targets(args: argparse.Namespace, jwks_uri: str) -> list[Target]:
         example("example-noauth", auth=False),
         example("example-gthread", auth=True, threads=args.threads),
         example("example-gthread-noauth", auth=False, threads=args.threads),
+        example("example-opaque", auth=True, opaque=True),
         peer("fastmcp", args.fastmcp_python, "fastmcp_server"),
+        peer("fastmcp-introspection", args.fastmcp_python, "fastmcp_server", "introspection"),
         peer("fastmcp-gopher", args.fastmcp_python, "fastmcp_server", "gopher"),
         peer("mcp-sdk", args.sdk_python, "mcp_sdk_server"),
         peer("mcp-sdk-gopher", args.sdk_python, "mcp_sdk_server", "gopher"),
@@ -308,14 +386,16 @@ def measure(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     log_dir = Path(args.work_dir) / "logs"
     running: list[Running] = []
-    with serve_jwks([key.public_jwk()]) as jwks:
+    with serve_jwks([key.public_jwk()]) as jwks, serve_introspection() as introspection_url:
         try:
-            for target in _targets(args, jwks.url):
+            for target in _targets(args, jwks.url, introspection_url):
                 if target.name not in args.targets:
                     continue
                 process = start(target.name, target.argv, log_dir=log_dir, cwd=HERE, env=target.env)
                 url = f"http://127.0.0.1:{target.port}/mcp"
                 token = TokenKit(audience=url).mint(key, scope="mcp:read")
+                if target.name in OPAQUE_TARGETS:
+                    token = opaque_token(target.port)
                 running.append(Running(target, process, url, token))
             for server in running:
                 _check(server.url, server.target, server.token)
@@ -361,6 +441,7 @@ _NO_AUTH_BASELINE = {
     "example-noauth": "example-noauth",
     "example-gthread": "example-gthread-noauth",
     "example-gthread-noauth": "example-gthread-noauth",
+    "example-opaque": "example-noauth",
     "flask-pyjwt": "flask-bare",
     "flask-bare": "flask-bare",
 }
@@ -411,7 +492,9 @@ def main() -> int:
             "example-noauth",
             "example-gthread",
             "example-gthread-noauth",
+            "example-opaque",
             "fastmcp",
+            "fastmcp-introspection",
             "fastmcp-gopher",
             "mcp-sdk",
             "mcp-sdk-gopher",

@@ -50,8 +50,10 @@ extern "C" {
  *    gopher_auth_validation_options_set_audiences, gopher_auth_payload_get_scopes_json /
  *    _audience_json / _client_id; the audience check can no longer be turned off (a
  *    validation without an audience is INVALID_CONFIG; set_audience("") and
- *    set_audiences("[]") are INVALID_PARAMETER). */
-#define GOPHER_AUTH_ABI_VERSION 2
+ *    set_audiences("[]") are INVALID_PARAMETER).
+ * 3: opaque access tokens by RFC 7662 introspection: function
+ *    gopher_auth_client_set_introspection, options introspection_*. */
+#define GOPHER_AUTH_ABI_VERSION 3
 
 typedef enum gopher_auth_error {
     GOPHER_AUTH_SUCCESS = 0,
@@ -183,6 +185,30 @@ int32_t gopher_auth_client_destroy(gopher_auth_client_t *client);
  *   required_claims       a JSON object of claim name -> exact string value, e.g.
  *                         {"token_use":"access"} ("" = none; at most 32); a token
  *                         whose claim is absent or differs is INVALID_TOKEN
+ * Introspection (see gopher_auth_client_set_introspection):
+ *   introspection_mode    opaque (default: JWT-shaped tokens are verified
+ *                         locally, every other token is introspected), always,
+ *                         never
+ *   introspection_auth_method  client_secret_basic (default) or
+ *                         client_secret_post
+ *   introspection_cache_ttl  s, default 60, 0..86400 (0 = off): an active answer
+ *                         is reused until min(exp, then + ttl); a revocation at
+ *                         the authorization server takes effect within it
+ *   introspection_negative_cache_ttl  s, default 5, 0..3600: an inactive answer
+ *                         is reused this long
+ *   introspection_cache_size  entries, default 10000, 0..1000000 (0 = off)
+ *   introspection_max_concurrent  requests in flight at once, default 16,
+ *                         1..1024; past it NETWORK_ERROR at once
+ *   introspection_rate_limit  uncached tokens introspected per second (bursts of
+ *                         as many), default 100, 0 = no limit; past it
+ *                         NETWORK_ERROR at once
+ *   introspection_require_exp  bool, default true: an active answer without exp
+ *                         is INVALID_TOKEN
+ *   introspection_require_audience  bool, default true: an active answer without
+ *                         the audience claim is INVALID_TOKEN (false: accepted,
+ *                         a present audience claim must still match)
+ *   introspection_keep_alive  bool, default true: reuse connections to the
+ *                         endpoint
  */
 int32_t gopher_auth_client_set_option(gopher_auth_client_t *client,
                                       const char *name,
@@ -242,6 +268,34 @@ int32_t gopher_auth_client_discover_issuer(gopher_auth_client_t *client,
 int32_t gopher_auth_client_load_issuer_jwks(gopher_auth_client_t *client,
                                             const char *issuer,
                                             const char *jwks_json);
+
+/*
+ * Turns on RFC 7662 introspection of opaque access tokens (which tokens: the
+ * option introspection_mode). A token is POSTed as
+ * token=...&token_type_hint=access_token to `endpoint` ("" = the
+ * introspection_endpoint of the creation issuer's metadata, discovered like
+ * keys on first use), the resource server authenticating as `client_id` with
+ * `client_secret` (introspection_auth_method). Transport as for the JWKS
+ * (https only except loopback unless allow_insecure_http, no redirects,
+ * request_timeout, ca_bundle, 64 KiB answer cap), connections kept alive.
+ * Verdict: `active` must be the JSON boolean true, `token_type` (if present)
+ * an access token type, then the claim checks of a JWT (exp with clock skew,
+ * iss when present equal to the creation issuer, audience, scopes, required
+ * claims); gopher_auth_validate_and_extract returns the answer's members as
+ * claims. Inactive: INVALID_TOKEN. Endpoint unreachable, timeout, non-200,
+ * not JSON, too large, over introspection_max_concurrent or
+ * introspection_rate_limit: NETWORK_ERROR or JWKS_FETCH_FAILED (serve 503),
+ * never a 401. Answers are cached by SHA-256 of the token (the token itself
+ * is not kept); concurrent validations of one uncached token share one
+ * request. Calling it again replaces the configuration and empties the cache.
+ * The secret is never part of any message.
+ * Errors: INVALID_PARAMETER, INVALID_CONFIG (malformed endpoint URL, empty
+ * client_id, client id or secret over 4096 bytes).
+ */
+int32_t gopher_auth_client_set_introspection(gopher_auth_client_t *client,
+                                             const char *endpoint,
+                                             const char *client_id,
+                                             const char *client_secret);
 
 /* ------------------------------------------------------- validation options */
 

@@ -145,9 +145,32 @@ pub fn encode(data: &[u8]) -> String {
     out
 }
 
+/// Encodes as padded standard base64 (RFC 4648 §4), as HTTP Basic credentials need.
+pub fn encode_standard(data: &[u8]) -> String {
+    let mut out: String = encode(data)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            other => other,
+        })
+        .collect();
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_padded_encoding() {
+        assert_eq!(encode_standard(b"foob"), "Zm9vYg==");
+        assert_eq!(encode_standard(b"fooba"), "Zm9vYmE=");
+        assert_eq!(encode_standard(&[0xfb, 0xff]), "+/8=");
+    }
 
     #[test]
     fn rfc4648_vectors_round_trip() {

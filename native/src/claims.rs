@@ -296,6 +296,8 @@ impl Requirements {
             clock_skew: self.clock_skew,
             allow_bound: self.allow_bound,
             policy: ClaimPolicy::default_ref(),
+            exp_optional: false,
+            audience_optional: false,
         }
     }
 }
@@ -315,6 +317,11 @@ pub struct RequirementsRef<'a> {
     pub allow_bound: bool,
     /// Audience claim, scope sources, required claims.
     pub policy: &'a ClaimPolicy,
+    /// Accept claims without `exp` (introspection of an AS that omits it, by explicit opt-in).
+    pub exp_optional: bool,
+    /// Accept claims without the audience claim (introspection of an AS that omits it, by
+    /// explicit opt-in); a present audience claim must still match.
+    pub audience_optional: bool,
 }
 
 fn invalid_token(message: String) -> Error {
@@ -403,10 +410,16 @@ pub fn check_full(
         ));
     }
 
-    // exp: required; valid iff now < exp + skew.
-    let exp = time_claim(shapes.exp, claims.expiration, "exp")?.ok_or_else(|| {
-        invalid_token("the token has no exp claim; access tokens must expire".into())
-    })?;
+    // exp: required (unless explicitly optional); valid iff now < exp + skew.
+    let exp = match time_claim(shapes.exp, claims.expiration, "exp")? {
+        Some(exp) => exp,
+        None if req.exp_optional => f64::INFINITY,
+        None => {
+            return Err(invalid_token(
+                "the token has no exp claim; access tokens must expire".into(),
+            ))
+        }
+    };
     if now_f >= exp + skew {
         return Err(Error::new(
             ErrorCode::ExpiredToken,
@@ -473,6 +486,7 @@ pub fn check_full(
         (&computed_audience, shape, policy.audience_claim.as_str())
     };
     match aud_shape {
+        Shape::Absent if req.audience_optional => {}
         Shape::Absent => return Err(invalid_token(format!("the token has no {aud_name} claim"))),
         Shape::Wrong(kind) => {
             return Err(invalid_token(format!(
@@ -481,12 +495,13 @@ pub fn check_full(
         }
         Shape::Fits => {}
     }
-    if audiences.is_empty() {
+    let skip_audience = aud_shape == Shape::Absent;
+    if audiences.is_empty() && !skip_audience {
         return Err(invalid_token(format!(
             "the {aud_name} claim is an empty array"
         )));
     }
-    if let Some(expected) = req.audiences.first() {
+    if let Some(expected) = req.audiences.first().filter(|_| !skip_audience) {
         if !audiences.iter().any(|a| req.audiences.contains(a)) {
             let others = match req.audiences.len() {
                 1 => String::new(),
@@ -971,6 +986,8 @@ mod tests {
                 clock_skew: 60,
                 allow_bound: false,
                 policy,
+                exp_optional: false,
+                audience_optional: false,
             },
             NOW,
         )

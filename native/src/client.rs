@@ -16,6 +16,7 @@ use crate::cache::{self, TokenCache};
 use crate::claims::{self, Claims, RequirementsRef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::fetch::{FetchSettings, JwksUrl};
+use crate::introspection::{self, Introspector};
 use crate::jwk::{self, KeySet};
 use crate::jwt;
 use crate::keystore::{KeyStore, StoreSettings};
@@ -74,6 +75,8 @@ impl Verdict {
 
 pub struct Client {
     cache: TokenCache,
+    /// Opaque tokens: RFC 7662 introspection (off until configured).
+    introspector: Introspector,
     hot: ArcSwap<HotSettings>,
     /// Serialises configuration changes (options, issuers), so a store added concurrently
     /// with a settings change still gets it.
@@ -127,6 +130,8 @@ fn requirements_for<'a>(
         clock_skew: options.clock_skew,
         allow_bound: hot.allow_bound,
         policy: &hot.policy,
+        exp_optional: false,
+        audience_optional: false,
     }
 }
 
@@ -150,7 +155,7 @@ fn config_error(option: &str, why: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::InvalidConfig, format!("option {option}: {why}"))
 }
 
-fn parse_number(option: &str, value: &str, (min, max): (u64, u64)) -> Result<u64> {
+pub(crate) fn parse_number(option: &str, value: &str, (min, max): (u64, u64)) -> Result<u64> {
     let n: u64 = value.trim().parse().map_err(|_| {
         config_error(
             option,
@@ -166,7 +171,7 @@ fn parse_number(option: &str, value: &str, (min, max): (u64, u64)) -> Result<u64
     Ok(n)
 }
 
-fn parse_bool(option: &str, value: &str) -> Result<bool> {
+pub(crate) fn parse_bool(option: &str, value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
@@ -202,6 +207,7 @@ impl Client {
             store: KeyStore::new(url, settings),
         });
         Ok(Client {
+            introspector: Introspector::default(),
             config: std::sync::Mutex::new(()),
             cache: TokenCache::new(defaults::TOKEN_CACHE_SIZE as usize),
             hot: ArcSwap::from_pointee(HotSettings {
@@ -334,6 +340,9 @@ impl Client {
         use defaults::*;
         let secs = |range| parse_number(name, value, range).map(Duration::from_secs);
         let _guard = self.lock_config();
+        if self.introspector.set_option(name, value)? {
+            return Ok(());
+        }
         match name {
             "cache_duration" => {
                 let d = secs(CACHE_DURATION_RANGE)?;
@@ -411,7 +420,12 @@ impl Client {
                     "unknown option {:?} (known: cache_duration, auto_refresh, request_timeout, \
                          min_refresh_interval, token_cache_size, allow_insecure_http, ca_bundle, \
                          max_token_bytes, allowed_algorithms, allow_bound_tokens_as_bearer, \
-                         audience_claim, scope_claims, required_claims)",
+                         audience_claim, scope_claims, required_claims, introspection_mode, \
+                         introspection_auth_method, introspection_cache_ttl, \
+                         introspection_negative_cache_ttl, introspection_cache_size, \
+                         introspection_max_concurrent, introspection_rate_limit, \
+                         introspection_require_exp, introspection_require_audience, \
+                         introspection_keep_alive)",
                     name.chars().take(64).collect::<String>()
                 ),
                 ))
@@ -490,6 +504,19 @@ impl Client {
         }
         let issuers = &hot.issuers;
         let now = options.now();
+        if self.introspector.applies_to(token) {
+            // Opaque tokens belong to the creation issuer, whose endpoint is asked.
+            let primary = &issuers[0];
+            let store_settings = primary.store.settings();
+            let check = introspection::Check {
+                base: requirements_for(primary, options, &hot),
+                now,
+            };
+            let (claims, scopes) =
+                self.introspector
+                    .validate(token, check, &store_settings.fetch)?;
+            return Ok(Verdict { claims, scopes });
+        }
         let cached = if let [only] = &issuers[..] {
             // One issuer (the common case): no per-entry issuer lookup.
             only.store
@@ -552,6 +579,25 @@ impl Client {
             .iter()
             .find(|i| i.issuer == issuer)
             .map(|i| i.store.clone())
+    }
+
+    /// Turns on RFC 7662 introspection of opaque tokens: `endpoint` ("" = the creation
+    /// issuer's `introspection_endpoint`, discovered on first use), the resource server's
+    /// client credentials at the authorization server. Errors never quote the secret.
+    pub fn set_introspection(
+        &self,
+        endpoint: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<()> {
+        let _guard = self.lock_config();
+        self.introspector
+            .configure(endpoint, client_id, client_secret)
+    }
+
+    /// The introspection state (tests and diagnostics).
+    pub fn introspector(&self) -> &Introspector {
+        &self.introspector
     }
 
     /// Number of verified tokens cached (tests and diagnostics).

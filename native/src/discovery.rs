@@ -12,7 +12,7 @@
 
 use std::sync::atomic::AtomicBool;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::fetch::{self, FetchSettings, JwksUrl};
@@ -58,8 +58,13 @@ pub fn metadata_urls(issuer: &str) -> Result<[JwksUrl; 2]> {
     Ok([oidc, rfc8414])
 }
 
-/// Checks a metadata document fetched from `url` for `issuer` and returns its `jwks_uri`.
-pub fn jwks_uri_from(document: &[u8], issuer: &str, url: &JwksUrl) -> Result<JwksUrl> {
+/// Checks a metadata document fetched from `url` for `issuer`: a JSON object whose `issuer`
+/// equals `issuer` byte for byte.
+pub fn checked_metadata(
+    document: &[u8],
+    issuer: &str,
+    url: &JwksUrl,
+) -> Result<Map<String, Value>> {
     let map = crate::json::parse_object(document).map_err(|e| {
         Error::new(
             ErrorCode::JwksFetchFailed,
@@ -91,6 +96,12 @@ pub fn jwks_uri_from(document: &[u8], issuer: &str, url: &JwksUrl) -> Result<Jwk
             ))
         }
     }
+    Ok(map)
+}
+
+/// Checks a metadata document fetched from `url` for `issuer` and returns its `jwks_uri`.
+pub fn jwks_uri_from(document: &[u8], issuer: &str, url: &JwksUrl) -> Result<JwksUrl> {
+    let map = checked_metadata(document, issuer, url)?;
     match map.get("jwks_uri") {
         Some(Value::String(uri)) => JwksUrl::parse(uri),
         _ => Err(Error::new(
@@ -109,6 +120,37 @@ pub fn discover(
     settings: &FetchSettings,
     cancel: Option<&AtomicBool>,
 ) -> Result<JwksUrl> {
+    discover_with(issuer, settings, cancel, jwks_uri_from)
+}
+
+/// The `introspection_endpoint` (RFC 8414 §2) of a metadata document fetched from `url`.
+pub fn introspection_endpoint_from(
+    document: &[u8],
+    issuer: &str,
+    url: &JwksUrl,
+) -> Result<JwksUrl> {
+    let map = checked_metadata(document, issuer, url)?;
+    match map.get("introspection_endpoint") {
+        Some(Value::String(uri)) => JwksUrl::parse(uri),
+        _ => Err(Error::new(
+            ErrorCode::InvalidConfig,
+            format!(
+                "the metadata at {} has no introspection_endpoint string: configure the \
+                 introspection endpoint explicitly",
+                url.text
+            ),
+        )),
+    }
+}
+
+/// Resolves `issuer` to the URL `pick` reads from its metadata: OpenID Connect Discovery
+/// first, then RFC 8414 (as [`discover`]).
+pub fn discover_with(
+    issuer: &str,
+    settings: &FetchSettings,
+    cancel: Option<&AtomicBool>,
+    pick: fn(&[u8], &str, &JwksUrl) -> Result<JwksUrl>,
+) -> Result<JwksUrl> {
     let settings = FetchSettings {
         max_bytes: settings.max_bytes.min(MAX_METADATA_BYTES),
         ..settings.clone()
@@ -116,7 +158,7 @@ pub fn discover(
     let mut first_error: Option<Error> = None;
     for url in metadata_urls(issuer)? {
         match fetch::fetch(&url, &settings, cancel) {
-            Ok(body) => return jwks_uri_from(&body, issuer, &url),
+            Ok(body) => return pick(&body, issuer, &url),
             Err(e) => {
                 first_error.get_or_insert(e);
             }

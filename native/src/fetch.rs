@@ -118,7 +118,7 @@ impl JwksUrl {
         }
     }
 
-    fn host_header(&self) -> String {
+    pub(crate) fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
@@ -212,6 +212,7 @@ pub fn fetch(
         deadline,
         timeout: settings.timeout,
         cancel,
+        what: "the JWKS",
     };
     let addrs = ctx.resolve()?;
     let tcp = ctx.connect(&addrs)?;
@@ -261,11 +262,13 @@ pub fn fetch(
     }
 }
 
-struct Ctx<'a> {
-    url: &'a JwksUrl,
-    deadline: Instant,
-    timeout: Duration,
-    cancel: Option<&'a AtomicBool>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) url: &'a JwksUrl,
+    pub(crate) deadline: Instant,
+    pub(crate) timeout: Duration,
+    pub(crate) cancel: Option<&'a AtomicBool>,
+    /// What is being fetched, for messages ("the JWKS", "the token introspection").
+    pub(crate) what: &'static str,
 }
 
 impl Ctx<'_> {
@@ -279,7 +282,8 @@ impl Ctx<'_> {
         Error::new(
             ErrorCode::NetworkError,
             format!(
-                "fetching the JWKS from {} timed out after {} s (request_timeout)",
+                "fetching {} from {} timed out after {} s (request_timeout)",
+                self.what,
                 self.url.text,
                 self.timeout.as_secs()
             ),
@@ -290,7 +294,7 @@ impl Ctx<'_> {
         self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    fn io_error(&self, doing: &str, e: &io::Error) -> Error {
+    pub(crate) fn io_error(&self, doing: &str, e: &io::Error) -> Error {
         if matches!(
             e.kind(),
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
@@ -312,7 +316,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn resolve(&self) -> Result<Vec<SocketAddr>> {
+    pub(crate) fn resolve(&self) -> Result<Vec<SocketAddr>> {
         let port = self.url.port;
         if self.url.host == "localhost" {
             // Never ask DNS for "localhost": it must mean this machine.
@@ -354,7 +358,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn connect(&self, addrs: &[SocketAddr]) -> Result<TcpStream> {
+    pub(crate) fn connect(&self, addrs: &[SocketAddr]) -> Result<TcpStream> {
         let mut last: Option<io::Error> = None;
         for addr in addrs {
             let Some(wait) = self.remaining() else { break };
@@ -373,8 +377,9 @@ impl Ctx<'_> {
                 Err(Error::new(
                     ErrorCode::NetworkError,
                     format!(
-                        "cannot connect to {} for the JWKS: {e}",
-                        self.url.host_header()
+                        "cannot connect to {} for {}: {e}",
+                        self.url.host_header(),
+                        self.what
                     ),
                 ))
             }
@@ -448,14 +453,14 @@ impl Ctx<'_> {
         Ok(body)
     }
 
-    fn malformed(&self, why: &str) -> Error {
+    pub(crate) fn malformed(&self, why: &str) -> Error {
         Error::new(
             ErrorCode::JwksFetchFailed,
             format!("malformed HTTP response from {}: {why}", self.url.text),
         )
     }
 
-    fn read_error(&self, e: ReadFail) -> Error {
+    pub(crate) fn read_error(&self, e: ReadFail) -> Error {
         match e {
             ReadFail::Io(e) => self.io_error("reading the response", &e),
             ReadFail::Malformed(why) => self.malformed(why),
@@ -523,7 +528,7 @@ impl Write for Deadlined<'_> {
     }
 }
 
-enum ReadFail {
+pub(crate) enum ReadFail {
     Io(io::Error),
     Malformed(&'static str),
     TooLarge,
@@ -535,11 +540,11 @@ impl From<io::Error> for ReadFail {
     }
 }
 
-struct Buffered<S> {
-    stream: S,
-    buf: Vec<u8>,
-    pos: usize,
-    eof: bool,
+pub(crate) struct Buffered<S> {
+    pub(crate) stream: S,
+    pub(crate) buf: Vec<u8>,
+    pub(crate) pos: usize,
+    pub(crate) eof: bool,
 }
 
 impl<S: Read> Buffered<S> {
@@ -568,11 +573,11 @@ impl<S: Read> Buffered<S> {
         Ok(true)
     }
 
-    fn available(&self) -> &[u8] {
+    pub(crate) fn available(&self) -> &[u8] {
         &self.buf[self.pos..]
     }
 
-    fn read_head(&mut self) -> std::result::Result<Vec<u8>, ReadFail> {
+    pub(crate) fn read_head(&mut self) -> std::result::Result<Vec<u8>, ReadFail> {
         loop {
             if let Some(end) = find(self.available(), b"\r\n\r\n") {
                 let head = self.available()[..end].to_vec();
@@ -590,7 +595,7 @@ impl<S: Read> Buffered<S> {
         }
     }
 
-    fn read_line(&mut self) -> std::result::Result<Vec<u8>, ReadFail> {
+    pub(crate) fn read_line(&mut self) -> std::result::Result<Vec<u8>, ReadFail> {
         loop {
             if let Some(end) = find(self.available(), b"\r\n") {
                 let line = self.available()[..end].to_vec();
@@ -624,13 +629,13 @@ impl<S: Read> Buffered<S> {
         Ok(())
     }
 
-    fn read_exact_body(&mut self, len: usize) -> std::result::Result<Vec<u8>, ReadFail> {
+    pub(crate) fn read_exact_body(&mut self, len: usize) -> std::result::Result<Vec<u8>, ReadFail> {
         let mut body = Vec::with_capacity(len);
         self.take(len, &mut body)?;
         Ok(body)
     }
 
-    fn read_to_close(&mut self, max: usize) -> std::result::Result<Vec<u8>, ReadFail> {
+    pub(crate) fn read_to_close(&mut self, max: usize) -> std::result::Result<Vec<u8>, ReadFail> {
         let mut body = Vec::new();
         loop {
             let avail = self.available().len();
@@ -645,7 +650,7 @@ impl<S: Read> Buffered<S> {
         }
     }
 
-    fn read_chunked(&mut self, max: usize) -> std::result::Result<Vec<u8>, ReadFail> {
+    pub(crate) fn read_chunked(&mut self, max: usize) -> std::result::Result<Vec<u8>, ReadFail> {
         let mut body = Vec::new();
         loop {
             let line = self.read_line()?;
@@ -672,17 +677,19 @@ impl<S: Read> Buffered<S> {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-struct Head {
-    status: u16,
-    content_length: Option<u64>,
-    chunked: bool,
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    pub(crate) content_length: Option<u64>,
+    pub(crate) chunked: bool,
+    /// The server closes the connection after this response (`Connection: close`, HTTP/1.0).
+    pub(crate) close: bool,
 }
 
-fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
+pub(crate) fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
     let text = std::str::from_utf8(head).map_err(|_| "the response head is not UTF-8")?;
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or("");
@@ -698,6 +705,7 @@ fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
     let status: u16 = code.parse().map_err(|_| "bad status code")?;
     let mut content_length = None;
     let mut chunked = false;
+    let mut close = version == "HTTP/1.0";
     for line in lines {
         let (name, value) = line.split_once(':').ok_or("a header line has no ':'")?;
         let value = value.trim();
@@ -713,6 +721,10 @@ fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
             } else {
                 return Err("unsupported Transfer-Encoding");
             }
+        } else if name.eq_ignore_ascii_case("connection") {
+            close = value
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("close"));
         }
     }
     if chunked && content_length.is_some() {
@@ -722,6 +734,7 @@ fn parse_head(head: &[u8]) -> std::result::Result<Head, &'static str> {
         status,
         content_length,
         chunked,
+        close,
     })
 }
 

@@ -22,6 +22,7 @@ pub mod cache;
 pub mod client;
 pub mod discovery;
 pub mod fetch;
+pub mod introspection;
 pub mod keystore;
 pub mod options;
 

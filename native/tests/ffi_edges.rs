@@ -62,7 +62,7 @@ fn audience_options() -> *mut GopherAuthValidationOptions {
 
 #[test]
 fn versions() {
-    assert_eq!(gopher_auth_abi_version(), 2);
+    assert_eq!(gopher_auth_abi_version(), 3);
     let v = unsafe { CStr::from_ptr(gopher_auth_version()) }
         .to_str()
         .unwrap();
@@ -868,5 +868,52 @@ fn a_validation_without_an_audience_is_refused_as_a_configuration_error() {
     );
     assert_eq!(gopher_auth_validation_options_destroy(audience), 0);
     assert_eq!(gopher_auth_validation_options_destroy(bare), 0);
+    assert_eq!(gopher_auth_client_destroy(client), 0);
+}
+
+#[test]
+fn set_introspection_through_the_c_abi() {
+    let client = new_client();
+    let (url, id, secret) = (
+        c("http://127.0.0.1:9/introspect"),
+        c("rs"),
+        c("hunter2-secret"),
+    );
+    assert_eq!(
+        gopher_auth_client_set_introspection(
+            null_mut(),
+            url.as_ptr(),
+            id.as_ptr(),
+            secret.as_ptr()
+        ),
+        INVALID_PARAMETER
+    );
+    for (u, i, s) in [
+        (null(), id.as_ptr(), secret.as_ptr()),
+        (url.as_ptr(), null(), secret.as_ptr()),
+        (url.as_ptr(), id.as_ptr(), null()),
+    ] {
+        assert_eq!(
+            gopher_auth_client_set_introspection(client, u, i, s),
+            INVALID_PARAMETER
+        );
+    }
+    assert_eq!(
+        gopher_auth_client_set_introspection(
+            client,
+            c("ftp://x/").as_ptr(),
+            id.as_ptr(),
+            secret.as_ptr()
+        ),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_set_introspection(client, url.as_ptr(), c("").as_ptr(), secret.as_ptr()),
+        INVALID_CONFIG
+    );
+    assert_eq!(
+        gopher_auth_client_set_introspection(client, url.as_ptr(), id.as_ptr(), secret.as_ptr()),
+        0
+    );
     assert_eq!(gopher_auth_client_destroy(client), 0);
 }

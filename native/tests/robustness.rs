@@ -321,3 +321,38 @@ fn json_parser_is_consistent() {
         let _ = json::parse(mutated.as_bytes());
     }
 }
+
+#[test]
+fn random_introspection_responses_are_active_only_with_boolean_true() {
+    use gopher_orch::introspection::response::{parse, Outcome};
+    const ACTIVE: &[&str] = &["true", "false", "\"true\"", "1", "null", "[true]", "{}"];
+    let mut rng = Rng(0x5eed_0007);
+    for i in 0..2000 {
+        let body = match i % 3 {
+            0 => random_json(&mut rng, 3),
+            1 => {
+                let rest = random_json(&mut rng, 2);
+                let rest = rest.strip_prefix('{').map_or(String::from("}"), |r| {
+                    if r == "}" {
+                        r.to_owned()
+                    } else {
+                        format!(",{r}")
+                    }
+                });
+                format!("{{\"active\":{}{rest}", rng.pick(ACTIVE))
+            }
+            _ => mutate(
+                &mut rng,
+                r#"{"active":true,"scope":"mcp:read","exp":1767228900}"#,
+            ),
+        };
+        match parse(body.as_bytes(), "https://auth.example.com/") {
+            Ok(Outcome::Active(_)) => {
+                let doc: Value = serde_json::from_str(&body).expect("accepted => JSON");
+                assert_eq!(doc["active"], Value::Bool(true), "{body}");
+            }
+            Ok(Outcome::Refused(e)) => assert!(e.message.len() <= 512),
+            Err(e) => assert!(e.message.len() <= 1024),
+        }
+    }
+}

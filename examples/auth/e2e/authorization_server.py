@@ -28,19 +28,36 @@ class AuthorizationServer:
     token_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)  # per-run, but still never printed in test output
+    #: With `opaque=True`: opaque access tokens, introspection and revocation, and the
+    #: resource server's own client (for introspection).
+    opaque: bool = False
+    introspection_endpoint: str = ""
+    revocation_endpoint: str = ""
+    rs_client_id: str = ""
+    rs_client_secret: str = field(default="", repr=False)
+
+    def _basic(self) -> httpx.BasicAuth:
+        # client_secret_basic: id and secret form-urlencoded, then Basic (RFC 6749 §2.3.1).
+        return httpx.BasicAuth(quote(self.client_id, safe=""), quote(self.client_secret, safe=""))
+
+    def revoke(self, token: str) -> None:
+        """Revoke `token` at the IdP (RFC 7009), as the client it was issued to."""
+        response = httpx.post(
+            self.revocation_endpoint,
+            data={"token": token, "token_type_hint": "access_token"},
+            auth=self._basic(),
+            timeout=10.0,
+        )
+        assert response.status_code == 200, f"revocation: HTTP {response.status_code}"
 
     def token(self, scope: str | None = None, resource: str | None = None) -> str:
-        """A client_credentials access token (a JWT) for `scope` and `resource`."""
+        """A client_credentials access token for `scope` and `resource` (opaque or a JWT)."""
         form = {"grant_type": "client_credentials"}
         if scope is not None:
             form["scope"] = scope
         if resource is not None:
             form["resource"] = resource
-        # client_secret_basic: id and secret form-urlencoded, then Basic (RFC 6749 §2.3.1).
-        credentials = httpx.BasicAuth(
-            quote(self.client_id, safe=""), quote(self.client_secret, safe="")
-        )
-        response = httpx.post(self.token_endpoint, data=form, auth=credentials, timeout=10.0)
+        response = httpx.post(self.token_endpoint, data=form, auth=self._basic(), timeout=10.0)
         if response.status_code != 200:
             raise AssertionError(
                 f"token request (scope={scope!r}, resource={resource!r}) failed: "
@@ -50,7 +67,10 @@ class AuthorizationServer:
         assert body.get("token_type") == "Bearer", body.get("token_type")
         token = body["access_token"]
         assert isinstance(token, str), "expected a string access token"
-        assert token.count(".") == 2, "expected a JWT (three dot-separated parts)"
+        if self.opaque:
+            assert token.count(".") != 2, "expected an opaque token, not a JWT"
+        else:
+            assert token.count(".") == 2, "expected a JWT (three dot-separated parts)"
         return token
 
 
@@ -92,12 +112,15 @@ def start_authorization_server(
     default_resource: str,
     log_dir: Path,
     token_ttl: int | None = None,
+    opaque: bool = False,
 ) -> AuthorizationServer:
     """Start `idp.mjs` on a free loopback port; its tokens default to `default_resource`.
 
     `token_ttl`: the access tokens' lifetime in seconds (idp.mjs's default when None).
     """
     ttl = [] if token_ttl is None else ["--token-ttl", str(token_ttl)]
+    if opaque:
+        ttl.append("--opaque")
     process = start(
         "idp",
         [str(toolchain.node), str(IDP_SCRIPT), "--default-resource", default_resource, *ttl],
@@ -113,4 +136,9 @@ def start_authorization_server(
         token_endpoint=info["token_endpoint"],
         client_id=info["client_id"],
         client_secret=info["client_secret"],
+        opaque=opaque,
+        introspection_endpoint=info.get("introspection_endpoint", ""),
+        revocation_endpoint=info.get("revocation_endpoint", ""),
+        rs_client_id=info.get("rs_client_id", ""),
+        rs_client_secret=info.get("rs_client_secret", ""),
     )

@@ -29,8 +29,18 @@ class ExampleServer:
         return f"{self.base_url}/.well-known/oauth-protected-resource/mcp"
 
 
-def write_server_config(path: Path, *, port: int, base_url: str, idp: AuthorizationServer) -> None:
-    """A `server.config` pointing the example at the IdP; the audience defaults to `<url>/mcp`."""
+def write_server_config(
+    path: Path,
+    *,
+    port: int,
+    base_url: str,
+    idp: AuthorizationServer,
+    extra: Sequence[str] = (),
+) -> None:
+    """A `server.config` pointing the example at the IdP; the audience defaults to `<url>/mcp`.
+
+    `extra`: more `key=value` lines (e.g. the introspection keys).
+    """
     lines = [
         "# written by examples/auth/e2e for one test run",
         "host=127.0.0.1",
@@ -44,6 +54,7 @@ def write_server_config(path: Path, *, port: int, base_url: str, idp: Authorizat
         f"oauth_authorize_url={idp.issuer}/auth",  # oidc-provider's path (not Keycloak's)
         "allowed_scopes=mcp:read mcp:admin",
         "request_timeout=10",
+        *extra,
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -93,11 +104,17 @@ def start_gunicorn(
 
 
 def start_example_server(
-    idp: AuthorizationServer, *, port: int, log_dir: Path, workers: int = GUNICORN_WORKERS
+    idp: AuthorizationServer,
+    *,
+    port: int,
+    log_dir: Path,
+    workers: int = GUNICORN_WORKERS,
+    extra_config: Sequence[str] = (),
+    config_name: str = "server.config",
 ) -> ExampleServer:
     """Start gunicorn with `workers` workers on 127.0.0.1:`port`; return once /health is 200."""
     base_url = f"http://127.0.0.1:{port}"
-    config_path = log_dir / "server.config"
-    write_server_config(config_path, port=port, base_url=base_url, idp=idp)
+    config_path = log_dir / config_name
+    write_server_config(config_path, port=port, base_url=base_url, idp=idp, extra=extra_config)
     process = start_gunicorn(config_path, port=port, log_dir=log_dir, workers=workers)
     return ExampleServer(process, base_url, f"{base_url}/mcp", config_path)

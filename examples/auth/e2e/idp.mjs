@@ -8,7 +8,12 @@
 // Everything secret is generated here, at start-up, for this run only: the RSA signing key and
 // the client's id and secret. Nothing is read from disk or from the environment.
 //
-// Usage: node idp.mjs --default-resource http://127.0.0.1:PORT/mcp
+// Usage: node idp.mjs --default-resource http://127.0.0.1:PORT/mcp [--opaque]
+//
+// --opaque: access tokens are opaque strings (not JWTs), and RFC 7662 introspection and RFC 7009
+// revocation are on; a second client (the resource server's, for introspection) is registered
+// and its id and secret are reported as rs_client_id / rs_client_secret, with the
+// introspection_endpoint and revocation_endpoint.
 //
 // Once listening, prints ONE line of JSON on stdout:
 //   {"issuer", "jwks_uri", "token_endpoint", "client_id", "client_secret", "scopes"}
@@ -32,6 +37,7 @@ function parseCli() {
     options: {
       'default-resource': { type: 'string' },
       'token-ttl': { type: 'string', default: '600' },
+      opaque: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -43,7 +49,7 @@ function parseCli() {
   if (defaultResource !== undefined && !isLoopbackResource(defaultResource)) {
     throw new Error(`--default-resource must be an http(s) URL on a loopback host, got ${defaultResource}`);
   }
-  return { defaultResource, ttl };
+  return { defaultResource, ttl, opaque: values.opaque };
 }
 
 function isLoopbackResource(value) {
@@ -64,18 +70,22 @@ function signingJwks() {
   return { keys: [{ ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' }] };
 }
 
-function buildProvider(issuer, { defaultResource, ttl }, client) {
+function confidentialClient({ id, secret }) {
+  return {
+    client_id: id,
+    client_secret: secret,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: MCP_SCOPES.join(' '),
+  };
+}
+
+function buildProvider(issuer, { defaultResource, ttl, opaque }, client, resourceServer) {
   return new Provider(issuer, {
     jwks: signingJwks(),
-    clients: [{
-      client_id: client.id,
-      client_secret: client.secret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-      scope: MCP_SCOPES.join(' '),
-    }],
+    clients: [client, ...(opaque ? [resourceServer] : [])].map(confidentialClient),
     scopes: ['openid', 'offline_access', ...MCP_SCOPES],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
@@ -85,8 +95,8 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
       devInteractions: { enabled: true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
+      introspection: { enabled: opaque },
+      revocation: { enabled: opaque },
       resourceIndicators: {
         enabled: true,
         // client_credentials: with no `resource` parameter, the token is for the MCP endpoint.
@@ -100,8 +110,9 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
             scope: MCP_SCOPES.join(' '),
             audience: resourceIndicator,
             accessTokenTTL: ttl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            ...(opaque
+              ? { accessTokenFormat: 'opaque' }
+              : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
           };
         },
       },
@@ -132,6 +143,10 @@ function buildProvider(issuer, { defaultResource, ttl }, client) {
 async function main() {
   const options = parseCli();
   const client = { id: `e2e-${randomUUID()}`, secret: randomBytes(32).toString('base64url') };
+  const resourceServer = {
+    id: `e2e-rs-${randomUUID()}`,
+    secret: randomBytes(32).toString('base64url'),
+  };
 
   // Bind first (port 0 = the kernel picks a free port), then build the provider for that issuer.
   const server = http.createServer();
@@ -141,7 +156,7 @@ async function main() {
   });
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
-  const provider = buildProvider(issuer, options, client);
+  const provider = buildProvider(issuer, options, client, resourceServer);
   server.on('request', provider.callback());
 
   const shutdown = () => {
@@ -162,6 +177,12 @@ async function main() {
     client_id: client.id,
     client_secret: client.secret,
     scopes: MCP_SCOPES,
+    ...(options.opaque ? {
+      introspection_endpoint: `${issuer}/token/introspection`,
+      revocation_endpoint: `${issuer}/token/revocation`,
+      rs_client_id: resourceServer.id,
+      rs_client_secret: resourceServer.secret,
+    } : {}),
   })}\n`);
 }
 

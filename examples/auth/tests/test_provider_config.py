@@ -97,3 +97,31 @@ def test_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+def test_introspection_keys(tmp_path: Path) -> None:
+    text = (
+        "issuer = https://idp.example.com/\n"
+        "introspection_endpoint = https://idp.example.com/oauth/introspect\n"
+        "introspection_client_id = weather-rs\n"
+        "introspection_client_secret = very-secret-value\n"
+        "introspection_mode = always\n"
+        "introspection_cache_ttl = 30\n"
+    )
+    resource = _resource(tmp_path, text)
+    intro = resource.introspection
+    assert intro is not None
+    assert (intro.endpoint, intro.client_id, intro.mode, intro.cache_ttl) == (
+        "https://idp.example.com/oauth/introspect",
+        "weather-rs",
+        "always",
+        30,
+    )
+    assert intro.client_secret == "very-secret-value"
+    assert resource.client_options["introspection_cache_ttl"] == "30"
+    assert "very-secret-value" not in repr(resource)
+    path = tmp_path / "server.config"
+    assert "very-secret-value" not in repr(load_config(path))
+    path.write_text(text.replace("= always", "= sometimes"))
+    with pytest.raises(ConfigError, match="introspection_mode"):
+        load_config(path)

@@ -71,6 +71,8 @@ fuzz_target!(|data: &[u8]| {
             clock_skew: 60,
             allow_bound: false,
             policy: policy(),
+            exp_optional: false,
+            audience_optional: false,
         };
         match claims::check_full(&unverified, policy_req, 1_767_225_600) {
             Ok(Some(granted)) => assert!(granted.iter().all(|s| claims::is_scope_token(s))),

@@ -66,3 +66,14 @@ ffi_fn! {
         client.discover_issuer(str_arg(issuer, "issuer")?)
     }
 }
+
+ffi_fn! {
+    fn gopher_auth_client_set_introspection(client: *mut GopherAuthClient, endpoint: *const c_char, client_id: *const c_char, client_secret: *const c_char) {
+        let client = handle_ref(client, "client")?;
+        client.set_introspection(
+            str_arg(endpoint, "endpoint")?,
+            str_arg(client_id, "client_id")?,
+            str_arg(client_secret, "client_secret")?,
+        )
+    }
+}

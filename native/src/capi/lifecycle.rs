@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::{ffi, ffi_fn, panic};
 
 /// The ABI version of `include/gopher_auth.h` this library implements.
-pub const ABI_VERSION: i32 = 2;
+pub const ABI_VERSION: i32 = 3;
 
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

@@ -88,9 +88,9 @@ def test_the_loaded_library_is_ours(native_library: NativeLibraryInfo, repo_root
     """pip can never silently hand us upstream's 0.1.x library: version and ABI are ours."""
     header = (repo_root / "native" / "include" / "gopher_auth.h").read_text()
     header_abi = int(re.search(r"#define GOPHER_AUTH_ABI_VERSION (\d+)", header).group(1))  # type: ignore[union-attr]
-    assert ABI_VERSION == header_abi == 2
+    assert ABI_VERSION == header_abi == 3
     assert native_library.abi_version == ABI_VERSION
-    assert get_auth_functions().gopher_auth_abi_version() == 2
+    assert get_auth_functions().gopher_auth_abi_version() == 3
     assert gopher_mcp_python.__version__ == "0.2.0"
     assert native_library.version == gopher_mcp_python.__version__
     assert gopher_get_auth_library_version() == gopher_mcp_python.__version__
@@ -106,7 +106,7 @@ def test_every_function_of_the_header_is_bound_with_a_prototype(
     declared = header_functions(repo_root)
     bound_names = {name for name in vars(functions) if name.startswith("gopher_auth_")}
     assert bound_names == declared
-    assert len(declared) == 35
+    assert len(declared) == 36
     for name in declared:
         bound = getattr(functions, name)
         assert bound.argtypes is not None, name
@@ -134,7 +134,7 @@ def test_environment_override(native_library: NativeLibraryInfo, tmp_path: Path)
         "path": str(library),
         "source": "GOPHER_ORCH_LIBRARY_PATH",
         "version": "0.2.0",
-        "abi": 2,
+        "abi": 3,
         "available": True,
     }
 
@@ -320,7 +320,7 @@ def test_abi_mismatch_is_refused_with_both_numbers_and_the_path(tmp_path: Path) 
     assert "ABI version mismatch" in message
     assert str(fake) in message
     assert "ABI version 999" in message
-    assert "needs ABI version 2" in message
+    assert "needs ABI version 3" in message
     assert result["available"] is False
 
 
@@ -342,7 +342,7 @@ def test_library_without_abi_function_is_refused_as_foreign(tmp_path: Path) -> N
 
 def test_missing_symbol_is_a_load_error(tmp_path: Path) -> None:
     fake = build_fake_library(
-        tmp_path, "libpartial.so", "int gopher_auth_abi_version(void) { return 2; }\n"
+        tmp_path, "libpartial.so", "int gopher_auth_abi_version(void) { return 3; }\n"
     )
     _, result = run_python(
         DESCRIBE,

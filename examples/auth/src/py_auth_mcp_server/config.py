@@ -140,6 +140,12 @@ PROVIDER_REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+def _introspection_mode(value: str) -> str:
+    if value not in ("opaque", "always", "never"):
+        raise ValueError(f"expected opaque, always or never, got {value!r}")
+    return value
+
+
 def _provider(value: str) -> str:
     if value not in PROVIDER_ARGUMENTS:
         raise ValueError(
@@ -174,6 +180,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "scope_claims": _words,
     "required_claims": _pairs,
     "provider": _provider,
+    "introspection_endpoint": _url,
+    "introspection_client_id": _text,
+    "introspection_client_secret": _text,
+    "introspection_mode": _introspection_mode,
+    "introspection_cache_ttl": _int_in(0, 86_400),
 }
 #: ``provider.<argument>`` keys: parsed as text here, checked against the provider afterwards.
 _PROVIDER_PREFIX = "provider."
@@ -210,6 +221,12 @@ class ServerConfig:
     required_claims: tuple[tuple[str, str], ...] = ()
     provider: str = ""
     provider_args: tuple[tuple[str, Any], ...] = ()
+    #: RFC 7662 introspection of opaque tokens: on when ``introspection_client_id`` is set.
+    introspection_endpoint: str = ""
+    introspection_client_id: str = ""
+    introspection_client_secret: str = ""
+    introspection_mode: str = "opaque"
+    introspection_cache_ttl: int = 60
 
     @property
     def advertised_scopes(self) -> tuple[str, ...]:
@@ -228,8 +245,9 @@ class ServerConfig:
 
     def __repr__(self) -> str:  # never print the secret
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        if shown["client_secret"]:
-            shown["client_secret"] = "<redacted>"  # noqa: S105 - a placeholder, not a secret
+        for secret in ("client_secret", "introspection_client_secret"):
+            if shown[secret]:
+                shown[secret] = "<redacted>"  # a placeholder, not a secret
         return "ServerConfig(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def with_identity_provider(
@@ -250,7 +268,9 @@ class ServerConfig:
         """Fail when auth is on but no issuer/JWKS is configured."""
         if self.auth_disabled or self.provider or self.issuers:
             return
-        missing = [k for k in ("issuer", "jwks_uri") if not getattr(self, k)]
+        # With introspection the JWKS may be discovered from the issuer (JWTs only need it).
+        needed = ("issuer",) if self.introspection_client_id else ("issuer", "jwks_uri")
+        missing = [k for k in needed if not getattr(self, k)]
         if missing:
             raise ConfigError(
                 f"authentication is on but {' and '.join(missing)} is not configured: set "

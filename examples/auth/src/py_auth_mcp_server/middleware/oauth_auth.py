@@ -17,6 +17,7 @@ from flask import Response
 from gopher_mcp_python.auth import (
     AuthContext,
     Authenticator,
+    Introspection,
     ResourceServerConfig,
     ScopePolicy,
     TrustedIssuer,
@@ -49,6 +50,14 @@ def build_resource_config(
         },
         "resource_name": "Weather MCP server (gopher-mcp-python example)",
     }
+    if config.introspection_client_id:
+        common["introspection"] = Introspection(
+            endpoint=config.introspection_endpoint,
+            client_id=config.introspection_client_id,
+            client_secret=config.introspection_client_secret,
+            mode=config.introspection_mode,
+            cache_ttl=config.introspection_cache_ttl,
+        )
     if config.provider:
         preset = getattr(providers, config.provider)
         return preset(server_url=config.server_url, **dict(config.provider_args), **common)  # type: ignore[no-any-return]

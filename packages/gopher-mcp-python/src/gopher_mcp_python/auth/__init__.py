@@ -23,6 +23,7 @@ from .challenge import Challenge, ChallengeFactory
 from .config import ResourceServerConfig, TrustedIssuer, resource_metadata_url
 from .context import AuthContext, current_auth_context, use_auth_context
 from .credentials import MalformedAuthorization, read_bearer_token
+from .introspection import Introspection
 from .metadata import protected_resource_metadata
 from .public import PublicPaths
 from .scopes import ScopePolicy, normalize_scopes
@@ -33,6 +34,7 @@ __all__ = [
     "Authenticator",
     "Challenge",
     "ChallengeFactory",
+    "Introspection",
     "MalformedAuthorization",
     "McpBody",
     "PublicPaths",

@@ -9,7 +9,9 @@ outcome other than a verified token with the needed scopes is a refusal.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Iterable
 
 from ..ffi.auth import (
@@ -120,13 +122,23 @@ class Authenticator:
                 for name, value in config.client_options.items():
                     client.set_option(name, value)
                 _trust_issuers(client, config)
+                if config.introspection is not None:
+                    intro = config.introspection
+                    client.set_introspection(intro.endpoint, intro.client_id, intro.client_secret)
             except BaseException:
                 client.destroy()
                 raise
         self._client = client
         self._options: dict[tuple[str, ...], GopherValidationOptions] = {}
         self._options_lock = threading.Lock()
-        self._verified: set[int] = set()
+        # hash(token) -> time.monotonic() until which the engine answers it from a cache.
+        self._verified: dict[int, float] = {}
+        intro = config.introspection
+        # With introspection, a verified token stays cheap only while its answer is cached.
+        self._note_ttl = math.inf if intro is None else float(intro.cache_ttl)
+        self._max_notes = (
+            _MAX_VERIFIED_NOTES if intro is None else min(_MAX_VERIFIED_NOTES, intro.cache_size)
+        )
 
     # -------------------------------------------------------------------- public API
 
@@ -251,24 +263,36 @@ class Authenticator:
             if not cached:
                 options.destroy()
         if result.valid:
-            self._note_verified(token)
+            self._note_verified(token, payload)
         return result, payload
 
-    def _note_verified(self, token: str) -> None:
+    def _note_verified(self, token: str, payload: TokenPayload | None) -> None:
+        ttl = self._note_ttl
+        if ttl <= 0 or self._max_notes <= 0:
+            return  # introspection without a cache: every check may go to the network
+        if payload is not None and payload.expiration and ttl != math.inf:
+            ttl = min(ttl, payload.expiration - time.time())
+        # One second early: the engine's cache counts whole seconds.
+        until = time.monotonic() + ttl - 1.0
         verified = self._verified
-        if len(verified) >= _MAX_VERIFIED_NOTES:
+        if len(verified) >= self._max_notes:
             verified.clear()  # bounded; a forgotten token is merely offloaded once more
-        verified.add(hash(token))
+        if hash(token) not in verified or payload is not None:
+            verified[hash(token)] = until
 
     def is_verified_before(self, token: str) -> bool:
         """Whether ``token`` verified recently in this process (its check needs no network).
 
         The engine's verified-token cache answers such a token in microseconds, with no JWKS
         fetch, so async adapters check it inline instead of paying a worker-thread hop (which
-        costs more CPU than the check). Only a hash of the token is kept, in a bounded set; a
-        collision or a forgotten token changes where the check runs, never its verdict.
+        costs more CPU than the check). With introspection configured, a note lasts only as
+        long as the engine caches the answer (``cache_ttl``, the token's ``exp``), so an
+        introspection request never runs inline on an event loop. Only a hash of the token is
+        kept, in a bounded map; a collision or a forgotten token changes where the check
+        runs, never its verdict.
         """
-        return hash(token) in self._verified
+        until = self._verified.get(hash(token))
+        return until is not None and time.monotonic() < until
 
     def _granted_scopes(self, token: str) -> tuple[str, ...]:
         """The scopes of a token refused for a missing scope (for the 403's ``scope``)."""
@@ -284,6 +308,12 @@ class Authenticator:
         if code == _INSUFFICIENT:
             return self.challenges.insufficient_scope(needed, granted)
         if code in _UNAVAILABLE:
+            if self.config.introspection is not None:
+                logger.warning(
+                    "the authorization server (JWKS or token introspection) is unavailable: %s",
+                    result.error_message,
+                )
+                return self.challenges.authorization_server_unavailable()
             logger.warning("no JWKS signing keys available: %s", result.error_message)
             return self.challenges.keys_unavailable()
         if code in _SERVER_FAULT or result.valid:

@@ -155,6 +155,17 @@ class ChallengeFactory:
         return Challenge(status=503, headers=headers, body=body, error="temporarily_unavailable")
 
     @staticmethod
+    def authorization_server_unavailable() -> Challenge:
+        """503: neither the signing keys nor token introspection could judge the token."""
+        body = {
+            "error": "temporarily_unavailable",
+            "error_description": "The authorization server could not be reached to check the "
+            "access token (signing keys or token introspection); try again later.",
+        }
+        headers = (*_BASE_HEADERS, ("Retry-After", "30"))
+        return Challenge(status=503, headers=headers, body=body, error="temporarily_unavailable")
+
+    @staticmethod
     def server_error() -> Challenge:
         """500: the validator itself failed (never treated as success)."""
         body = {

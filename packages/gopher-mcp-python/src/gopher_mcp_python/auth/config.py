@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit, urlunsplit
 
+from .introspection import Introspection
 from .scopes import ScopePolicy, normalize_scopes
 
 __all__ = ["ResourceServerConfig", "TrustedIssuer", "resource_metadata_url"]
@@ -149,6 +150,8 @@ class ResourceServerConfig:
         jwks: optional static JWK Set (JSON text) used instead of fetching ``jwks_uri``.
         max_body_bytes: largest request body the middlewares buffer to read the MCP method
             and tool name (larger bodies are refused with 413).
+        introspection: RFC 7662 introspection of opaque access tokens
+            (:class:`~.introspection.Introspection`); None (default) accepts JWTs only.
 
     """
 
@@ -173,6 +176,7 @@ class ResourceServerConfig:
     required_claims: Mapping[str, str] = field(default_factory=dict)
     issuers: tuple[TrustedIssuer, ...] = ()
     scope_request_prefix: str = ""
+    introspection: Introspection | None = None
 
     def __post_init__(self) -> None:
         server_url = _check_url("server_url", self.server_url).rstrip("/")
@@ -214,6 +218,28 @@ class ResourceServerConfig:
             )
         if self.max_body_bytes < 1024:
             raise ValueError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}")
+        if self.introspection is not None:
+            if not isinstance(self.introspection, Introspection):
+                raise ValueError(
+                    "introspection must be an Introspection, got "
+                    f"{type(self.introspection).__name__}"
+                )
+            if not self.introspection.endpoint:
+                try:
+                    _check_url("issuer", trusted[0].issuer)
+                except ValueError as exc:
+                    raise ValueError(
+                        "Introspection.endpoint is empty, so it is discovered from the "
+                        f"issuer's metadata, which needs a URL issuer: {exc}"
+                    ) from None
+            clashing = [k for k in options if k.startswith("introspection_")]
+            if clashing:
+                raise ValueError(
+                    f"set {', '.join(clashing)} with ResourceServerConfig.introspection, "
+                    "not in client_options"
+                )
+            options.update(self.introspection.client_options())
+            object.__setattr__(self, "client_options", MappingProxyType(options))
 
     def _trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
         """``issuer``/``jwks_uri`` (first) and ``issuers``, checked: no duplicates, keys known."""

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: The ABI version this binding is written for (``GOPHER_AUTH_ABI_VERSION`` of the header).
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
@@ -114,6 +114,9 @@ class NativeFunctions:
         )
         self.gopher_auth_client_discover_issuer: Callable[[Any, bytes], int] = _bind(
             lib, "gopher_auth_client_discover_issuer", _i32, _ptr, _str
+        )
+        self.gopher_auth_client_set_introspection: Callable[[Any, bytes, bytes, bytes], int] = (
+            _bind(lib, "gopher_auth_client_set_introspection", _i32, _ptr, _str, _str, _str)
         )
         # validation options
         self.gopher_auth_validation_options_create: Callable[[Any], int] = _bind(

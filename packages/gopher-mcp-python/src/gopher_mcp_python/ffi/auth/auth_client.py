@@ -261,6 +261,34 @@ class GopherAuthClient:
         )
         return self
 
+    def set_introspection(
+        self, endpoint: str, client_id: str, client_secret: str
+    ) -> GopherAuthClient:
+        """Turn on RFC 7662 introspection of opaque access tokens.
+
+        ``endpoint`` ``""`` means the ``introspection_endpoint`` of the creation issuer's
+        metadata, discovered on first use. ``client_id``/``client_secret`` authenticate this
+        resource server at the authorization server (option ``introspection_auth_method``).
+        Which tokens are introspected, the cache and the limits are the ``introspection_*``
+        options of :meth:`set_option`. The secret never appears in any message.
+
+        Raises:
+            GopherInvalidConfigError: malformed endpoint URL, empty ``client_id``, client id or
+                secret longer than 4096 bytes.
+
+        """
+        raw_endpoint = encode_argument(endpoint, "endpoint")
+        raw_id = encode_argument(client_id, "client_id")
+        raw_secret = encode_argument(client_secret, "client_secret")
+        functions = self._functions
+        functions.check(
+            functions.gopher_auth_client_set_introspection(
+                self._live(), raw_endpoint, raw_id, raw_secret
+            ),
+            "gopher_auth_client_set_introspection",
+        )
+        return self
+
     def load_issuer_jwks(self, issuer: str, jwks: str | Mapping[str, Any]) -> GopherAuthClient:
         """:meth:`load_jwks` for the trusted issuer ``issuer``.
 

@@ -16,7 +16,7 @@ loaded or fails the ABI check is an error, never silently replaced by another on
    ``libgopher_orch.so`` / ``.dylib`` / ``gopher_orch.dll``); the newer of the two wins.
 4. The system loader path: ``ctypes.util.find_library("gopher-orch")``.
 
-The loaded library must report ``gopher_auth_abi_version() == 2`` (the ABI this binding is
+The loaded library must report ``gopher_auth_abi_version() == 3`` (the ABI this binding is
 written for); then every function of the ABI is bound with its prototype.
 """
 
