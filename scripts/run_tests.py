@@ -19,8 +19,8 @@ shows everything that is broken:
                installed when a nightly toolchain is there, else the stable counterparts run)
     tox        tox: lint, type, py310–py313 × {core, example}, fw-{mcp1, mcp2, fastmcp, starlette,
                fastapi} (each framework under uvicorn with its official client), e2e (two real IdPs +
-               conformance suite), e2e-mcp2 (the official mcp 2.x client), browser (headless Chromium at the dev IdP's consent page;
-               apt-get installs it),
+               conformance suite), e2e-mcp2 (the official mcp 2.x client), browser (headless
+               Chromium at the dev IdP's consent page; apt-get installs it),
                robustness (failure injection, soak, properties), docs (mkdocs build --strict)
 
 It ends with one line `tests: N passed, M failed` counting every test case of every runner, and
