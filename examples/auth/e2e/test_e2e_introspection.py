@@ -25,9 +25,9 @@ from authorization_server import AuthorizationServer, start_authorization_server
 from example_server import ExampleServer, start_example_server
 from managed_process import free_port, stop_and_verify
 from node_toolchain import NodeToolchain
+from raw_mcp import initialize, post_mcp
 
 CACHE_TTL_S = 6
-PROTOCOL_VERSION = "2025-06-18"
 
 
 @pytest.fixture(scope="module")
@@ -73,26 +73,7 @@ def opaque_server(
 
 
 def _post(server: ExampleServer, token: str) -> httpx.Response:
-    return httpx.post(
-        server.mcp_url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json, text/event-stream",
-            "Content-Type": "application/json",
-            "MCP-Protocol-Version": PROTOCOL_VERSION,
-        },
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": PROTOCOL_VERSION,
-                "capabilities": {},
-                "clientInfo": {"name": "e2e-introspection", "version": "1"},
-            },
-        },
-        timeout=30.0,
-    )
+    return post_mcp(server.mcp_url, token, initialize("e2e-introspection"))
 
 
 def test_official_client_with_an_opaque_token(

@@ -27,6 +27,7 @@ from example_server import ExampleServer, start_gunicorn
 from interactive_client import MemoryTokenStorage, run_client_credentials
 from keycloak_server import Keycloak, start_keycloak
 from managed_process import free_port, stop_and_verify
+from raw_mcp import post_mcp, tool_call
 
 PROTOCOL_VERSION = "2025-11-25"
 
@@ -86,21 +87,8 @@ def _call(
     example: ExampleServer, token: str, tool: str, arguments: dict[str, Any]
 ) -> httpx.Response:
     """One stateless tools/call, as raw HTTP (the example needs no session for it)."""
-    return httpx.post(
-        example.mcp_url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json, text/event-stream",
-            "Content-Type": "application/json",
-            "MCP-Protocol-Version": PROTOCOL_VERSION,
-        },
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/call",
-            "params": {"name": tool, "arguments": arguments},
-        },
-        timeout=30.0,
+    return post_mcp(
+        example.mcp_url, token, tool_call(tool, arguments), protocol_version=PROTOCOL_VERSION
     )
 
 

@@ -22,9 +22,9 @@ from mcp.types import CallToolResult, TextContent
 
 from authorization_server import AuthorizationServer, Tokens
 from example_server import ExampleServer
+from raw_mcp import PROTOCOL_VERSION, initialize, post_mcp, tool_call
 
 WEATHER_TOOLS = {"get-weather", "get-forecast", "get-weather-alerts"}
-PROTOCOL_VERSION = "2025-06-18"
 
 T = TypeVar("T")
 
@@ -83,26 +83,6 @@ def _text_of(result: CallToolResult) -> str:
     texts = [block.text for block in result.content if isinstance(block, TextContent)]
     assert texts, f"no text content in {result}"
     return "\n".join(texts)
-
-
-def _post_mcp(mcp_url: str, token: str | None, message: dict[str, Any]) -> httpx.Response:
-    headers = {
-        "Accept": "application/json, text/event-stream",
-        "Content-Type": "application/json",
-        "MCP-Protocol-Version": PROTOCOL_VERSION,
-    }
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(mcp_url, headers=headers, json=message, timeout=30.0)
-
-
-def _tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": 7,
-        "method": "tools/call",
-        "params": {"name": name, "arguments": arguments},
-    }
 
 
 # --- the IdP really issues what the scenario needs ------------------------------------------
@@ -290,8 +270,8 @@ def test_official_client_gets_403_step_up_without_admin_scope(
 def test_raw_http_403_step_up_without_admin_scope(
     example_server: ExampleServer, tokens: Tokens
 ) -> None:
-    response = _post_mcp(
-        example_server.mcp_url, tokens.read, _tool_call("get-weather-alerts", {"region": "Europe"})
+    response = post_mcp(
+        example_server.mcp_url, tokens.read, tool_call("get-weather-alerts", {"region": "Europe"})
     )
     _assert_step_up(response, example_server, "mcp:admin")
 
@@ -299,28 +279,19 @@ def test_raw_http_403_step_up_without_admin_scope(
 def test_raw_http_403_step_up_for_forecast_without_read_scope(
     example_server: ExampleServer, tokens: Tokens
 ) -> None:
-    response = _post_mcp(
-        example_server.mcp_url, tokens.no_scope, _tool_call("get-forecast", {"city": "Oslo"})
+    response = post_mcp(
+        example_server.mcp_url, tokens.no_scope, tool_call("get-forecast", {"city": "Oslo"})
     )
     _assert_step_up(response, example_server, "mcp:read")
 
 
 # --- 401s ---------------------------------------------------------------------------------------
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": PROTOCOL_VERSION,
-        "capabilities": {},
-        "clientInfo": {"name": "e2e", "version": "0"},
-    },
-}
+INITIALIZE = initialize("e2e")
 
 
 def test_no_token_gets_401_with_resource_metadata(example_server: ExampleServer) -> None:
-    response = _post_mcp(example_server.mcp_url, None, INITIALIZE)
+    response = post_mcp(example_server.mcp_url, None, INITIALIZE)
     assert response.status_code == 401
     params = _auth_params(response.headers["WWW-Authenticate"])
     assert "error" not in params
@@ -340,7 +311,7 @@ def test_official_client_without_token_sees_401(example_server: ExampleServer) -
 def test_wrong_audience_token_gets_401_invalid_token(
     example_server: ExampleServer, tokens: Tokens
 ) -> None:
-    response = _post_mcp(example_server.mcp_url, tokens.wrong_audience, INITIALIZE)
+    response = post_mcp(example_server.mcp_url, tokens.wrong_audience, INITIALIZE)
     assert response.status_code == 401
     params = _auth_params(response.headers["WWW-Authenticate"])
     assert params["error"] == "invalid_token"
@@ -354,7 +325,7 @@ def test_tampered_idp_token_gets_401_invalid_token(
     claims = _claims(tokens.read_admin)
     claims["scope"] = "mcp:read mcp:admin extra"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    response = _post_mcp(example_server.mcp_url, f"{header}.{forged}.{signature}", INITIALIZE)
+    response = post_mcp(example_server.mcp_url, f"{header}.{forged}.{signature}", INITIALIZE)
     assert response.status_code == 401
     assert _auth_params(response.headers["WWW-Authenticate"])["error"] == "invalid_token"
 
