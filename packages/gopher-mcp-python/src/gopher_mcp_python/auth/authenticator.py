@@ -133,11 +133,13 @@ class Authenticator:
         self._options_lock = threading.Lock()
         # hash(token) -> time.monotonic() until which the engine answers it from a cache.
         self._verified: dict[int, float] = {}
-        intro = config.introspection
+        introspection = config.introspection
         # With introspection, a verified token stays cheap only while its answer is cached.
-        self._note_ttl = math.inf if intro is None else float(intro.cache_ttl)
+        self._note_ttl = math.inf if introspection is None else float(introspection.cache_ttl)
         self._max_notes = (
-            _MAX_VERIFIED_NOTES if intro is None else min(_MAX_VERIFIED_NOTES, intro.cache_size)
+            _MAX_VERIFIED_NOTES
+            if introspection is None
+            else min(_MAX_VERIFIED_NOTES, introspection.cache_size)
         )
 
     # -------------------------------------------------------------------- public API
