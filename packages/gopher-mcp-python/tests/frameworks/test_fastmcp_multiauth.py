@@ -60,3 +60,45 @@ def test_named_verifiers_each_accept_their_own_issuer(
     # a token naming issuer b but signed with a's key: b's keys do not verify it, a's issuer differs
     assert anyio.run(verify, mint(key_a, _claims("https://b.test/"))) is None
     assert anyio.run(verify, mint(key_a, _claims("https://c.test/"))) is None
+
+
+def test_the_fastmcp_verifier_accepts_an_opaque_token_by_introspection(
+    idps: tuple[tuple[SigningKey, JwksServer], tuple[SigningKey, JwksServer]],
+) -> None:
+    # Issue "Opaque access tokens": fastmcp's verifier goes through the same Authenticator, so
+    # an opaque token is introspected (once: the answer is cached) and a refused one is None.
+    from gopher_mcp_python.auth import Authenticator, Introspection, ResourceServerConfig
+    from gopher_mcp_python.auth.fastmcp import GopherJWTVerifier
+    from introspection_server import serve_introspection
+
+    (_, jwks_a), _ = idps
+    issuer = "https://a.test/"
+
+    def answer(form: dict[str, str]) -> dict[str, Any]:
+        if form.get("token") != "opaque-token-1":
+            return {"active": False}
+        return {**_claims(issuer, client_id="cli", scope="mcp:read"), "active": True}
+
+    with serve_introspection(answer) as endpoint:
+        config = ResourceServerConfig(
+            server_url=BASE,
+            issuer=issuer,
+            jwks_uri=jwks_a.url,
+            introspection=Introspection(
+                endpoint=endpoint.url,
+                client_id="rs",
+                client_secret="rs-secret-1",  # noqa: S106
+            ),
+        )
+        with Authenticator(config) as authenticator:
+            verifier = GopherJWTVerifier(authenticator=authenticator)
+
+            async def verify(token: str) -> Any:
+                return await verifier.verify_token(token)
+
+            for _ in range(3):
+                access = anyio.run(verify, "opaque-token-1")
+                assert access is not None
+                assert (access.client_id, access.scopes) == ("cli", ["mcp:read"])
+            assert anyio.run(verify, "opaque-token-2") is None
+            assert endpoint.request_count == 2  # one per distinct token, then the cache
