@@ -8,6 +8,7 @@ server, and the IdP-metadata proxy that must not hold a worker while the IdP is 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import socket
@@ -150,7 +151,7 @@ def test_a_tool_failure_stays_on_the_server(
     def failing(arguments: dict[str, Any], ctx: Any) -> Any:
         raise ValueError("secret internal path /srv/weather/db")
 
-    registry.tools["get-weather"] = type(tool)(**{**tool.__dict__, "handler": failing})
+    registry.tools["get-weather"] = dataclasses.replace(tool, handler=failing)
     with caplog.at_level(logging.ERROR, logger="py_auth_mcp_server.mcp"):
         for _ in range(3):
             response = client.post(

@@ -182,6 +182,21 @@ def _register_content_tools(registry: Registry) -> None:
     def json_schema_tool(arguments: dict[str, Any], ctx: CallContext) -> str:
         return f"Received: {json.dumps(arguments, sort_keys=True)}"
 
+    @registry.tool(
+        "test_mcp_param_headers",
+        description="Echoes a region mirrored in the Mcp-Param-Region header (2026-07-28).",
+        input_schema={
+            "type": "object",
+            "properties": {
+                "region": {"type": "string", "x-mcp-header": "Region"},
+                "note": {"type": "string", "description": "Not mirrored in a header."},
+            },
+            "required": ["region"],
+        },
+    )
+    def mcp_param_headers(arguments: dict[str, Any], ctx: CallContext) -> str:
+        return f"Region: {_required_string(arguments, 'region')}"
+
 
 def _register_streaming_tools(registry: Registry) -> None:
     @registry.tool(

@@ -22,7 +22,12 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from gopher_mcp_python.auth import AuthContext, Authenticator, Challenge, McpBody
-from gopher_mcp_python.auth.routing import HEADER_MISMATCH, routing_headers
+from gopher_mcp_python.auth.routing import (
+    HEADER_MISMATCH,
+    header_params,
+    param_disagreement,
+    routing_headers,
+)
 from jose_mint import SigningKey, generate_key, jwks, mint
 
 from .conftest import ISSUER, RESOURCE, SERVER_URL, claims, make_config
@@ -348,3 +353,60 @@ def test_adapters_run_agreeing_requests_and_refuse_the_others(
     refused_asgi = anyio.run(post, lying, admin_body)
     assert refused_asgi.status_code == 400
     assert refused_asgi.json()["error"]["code"] == HEADER_MISMATCH
+
+
+# ---------------------------------------------------------------- Mcp-Param-* custom headers
+
+PARAMS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "region": {"type": "string", "x-mcp-header": "Region"},
+        "count": {"type": "integer", "x-mcp-header": "Count"},
+        "dry": {"type": "boolean", "x-mcp-header": "Dry-Run"},
+        "query": {"type": "string"},
+    },
+}
+
+
+def test_header_params_reads_the_annotations() -> None:
+    assert header_params(PARAMS_SCHEMA) == {"region": "Region", "count": "Count", "dry": "Dry-Run"}
+    assert header_params({"type": "object"}) == {}
+    assert header_params(None) == {}
+
+
+def test_integers_and_booleans_are_compared_as_their_header_text() -> None:
+    declared = header_params(PARAMS_SCHEMA)
+    arguments = {"region": "eu", "count": 3, "dry": True, "query": "q"}
+    agreeing = [("Mcp-Param-Region", "eu"), ("mcp-param-count", "3"), ("MCP-PARAM-DRY-RUN", "true")]
+    assert param_disagreement(agreeing, arguments, declared) == ""
+    assert param_disagreement(dict(agreeing), arguments, declared) == ""
+    wrong_bool = [*agreeing[:2], ("Mcp-Param-Dry-Run", "True")]
+    assert "does not match arguments.dry" in param_disagreement(wrong_bool, arguments, declared)
+    wrong_int = [("Mcp-Param-Count", "03"), agreeing[0], agreeing[2]]
+    assert "does not match arguments.count" in param_disagreement(wrong_int, arguments, declared)
+
+
+def test_null_or_absent_arguments_have_no_header() -> None:
+    declared = header_params(PARAMS_SCHEMA)
+    assert param_disagreement([], {"region": None}, declared) == ""
+    problem = param_disagreement([("Mcp-Param-Count", "1")], {"region": None}, declared)
+    assert "which the body does not carry" in problem
+
+
+def test_a_repeated_param_header_is_refused() -> None:
+    declared = {"region": "Region"}
+    repeated = [("Mcp-Param-Region", "eu"), ("mcp-param-region", "eu")]
+    assert param_disagreement(repeated, {"region": "eu"}, declared) == (
+        "more than one Mcp-Param-Region header"
+    )
+
+
+def test_param_problems_never_echo_a_value() -> None:
+    secret = "s3cr3t-value"  # noqa: S105 - a header value that must not be echoed
+    problem = param_disagreement([("Mcp-Param-Region", secret)], {"region": "eu"}, {"region": "R"})
+    assert secret not in problem
+    problem = param_disagreement(
+        [("Mcp-Param-Region", secret)], {"region": "eu"}, {"region": "Region"}
+    )
+    assert problem == "the Mcp-Param-Region header does not match arguments.region"
+    assert secret not in problem

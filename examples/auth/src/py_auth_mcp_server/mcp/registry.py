@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gopher_mcp_python.auth import normalize_scopes
+from gopher_mcp_python.auth.routing import header_params
 
 from .context import CallContext
 from .protocol import McpError
@@ -77,6 +78,12 @@ class Tool:
     annotations: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
     streaming: bool = False
+    #: The ``x-mcp-header`` annotations of ``input_schema`` (property → header name), read once;
+    #: an annotation clients must refuse fails the registration (``ValueError``).
+    header_params: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "header_params", header_params(self.input_schema))
 
     def to_json(self) -> dict[str, Any]:
         """The tool's entry in ``tools/list``."""

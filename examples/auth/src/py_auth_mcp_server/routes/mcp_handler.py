@@ -1,8 +1,9 @@
 """``/mcp``: the MCP Streamable HTTP transport (revisions 2024-11-05 … 2025-11-25, 2026-07-28).
 
 A request with ``MCP-Protocol-Version: 2026-07-28`` is stateless (:mod:`..mcp.modern`): its
-``Mcp-Method``/``Mcp-Name`` headers must agree with the body (400 / -32020 otherwise, checked by
-the SDK's rule), ``server/discover`` answers what the server speaks, results carry
+``Mcp-Method``/``Mcp-Name`` headers — and, on ``tools/call``, the ``Mcp-Param-*`` headers of the
+tool's ``x-mcp-header`` arguments — must agree with the body (400 / -32020 otherwise, checked by
+the SDK's rules), ``server/discover`` answers what the server speaks, results carry
 ``resultType``, and an unknown method is 404. Older revisions are answered as before:
 
 POST carries one JSON-RPC message (or, for 2025-03-26 and older, a batch). Requests are answered
@@ -34,7 +35,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from gopher_mcp_python.auth import ChallengeFactory, McpBody
 from gopher_mcp_python.auth.flask import challenge_response
-from gopher_mcp_python.auth.routing import routing_headers
+from gopher_mcp_python.auth.routing import param_disagreement, routing_headers
 from gopher_mcp_python.auth.wsgi import auth_headers
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -196,6 +197,7 @@ class McpEndpoint:
         routing = routing_headers(auth_headers(request.environ))
         problem = "the MCP-Protocol-Version header" if routing is None else ""
         problem = problem or (routing.disagreement(payload) if routing else "")
+        problem = problem or self._param_problem(payload)
         if problem:
             return challenge_response(ChallengeFactory.header_mismatch(problem, _id_of(payload)))
         try:
@@ -226,6 +228,24 @@ class McpEndpoint:
             response["result"] = finish_result(method, response["result"], private=private)
             return _json(response)
         return _json(response, _MODERN_ERROR_STATUS.get(response["error"].get("code"), 200))
+
+    def _param_problem(self, payload: object) -> str:
+        """Why a ``tools/call``'s ``Mcp-Param-*`` headers disagree with its arguments ("" if not).
+
+        Runs after the routing check, so ``payload`` is the request ``Mcp-Method`` names. An
+        unknown tool has no annotations (the dispatcher answers it as unknown).
+        """
+        if not isinstance(payload, dict) or payload.get("method") != "tools/call":
+            return ""
+        params = payload.get("params")
+        params = params if isinstance(params, dict) else {}
+        name = params.get("name")
+        tool = self.dispatcher.registry.tools.get(name) if isinstance(name, str) else None
+        if tool is None or not tool.header_params:
+            return ""
+        return param_disagreement(
+            request.headers.items(), params.get("arguments"), tool.header_params
+        )
 
     def _batch(self, batch: list[Any], version: str) -> Response:
         session_id = request.headers.get(SESSION_HEADER)

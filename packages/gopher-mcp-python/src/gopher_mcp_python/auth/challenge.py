@@ -198,8 +198,8 @@ class ChallengeFactory:
             "id": request_id,
             "error": {
                 "code": HEADER_MISMATCH,
-                "message": f"Header mismatch: {problem}; send Mcp-Method and Mcp-Name "
-                "headers equal to the body's method and name.",
+                "message": f"Header mismatch: {problem}; send Mcp-Method, Mcp-Name and "
+                "Mcp-Param-* headers equal to the body's method, name and arguments.",
             },
         }
         headers = (*_BASE_HEADERS,)

@@ -9,6 +9,16 @@ anything runs: a token with ``mcp:read`` must not get ``Mcp-Name: get-weather`` 
 then run ``get-weather-alerts`` from the body. :meth:`RoutingHeaders.disagreement` is that check;
 a refusal is ``400`` with JSON-RPC error ``-32020`` (``HeaderMismatch``), as the revision says.
 
+A tool may also annotate an input property with ``x-mcp-header: <Name>``; a ``tools/call`` of that
+tool then mirrors the argument in ``Mcp-Param-<Name>`` (strings as they are or Base64-encoded,
+integers in decimal, booleans as ``true``/``false``; no header for an absent or null argument).
+:func:`header_params` reads the annotations of a schema and :func:`param_disagreement` checks the
+headers against the arguments: a missing, repeated, malformed or different header, or one for an
+argument the body does not carry, is the same ``400`` / ``-32020``. ``Mcp-Param-*`` headers the
+tool does not declare are ignored (nothing is decided from them). A WSGI server joins a repeated
+header's values with commas, so there a repeated ``Mcp-Param-*`` is refused only when the joined
+value differs from the argument.
+
 Headers on an older revision (or with no ``MCP-Protocol-Version``) are not read at all: nothing
 validated them, so the scopes come from the body as before.
 """
@@ -17,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,6 +38,8 @@ __all__ = [
     "HEADER_REVISIONS",
     "PROTOCOL_VERSION_META",
     "RoutingHeaders",
+    "header_params",
+    "param_disagreement",
     "routing_headers",
 ]
 
@@ -42,6 +55,12 @@ NAMED_PARAMS = {"tools/call": "name", "prompts/get": "name", "resources/read": "
 _NAMES = ("mcp-protocol-version", "mcp-method", "mcp-name")
 _SENTINEL_START = "=?base64?"
 _SENTINEL_END = "?="
+#: The header an ``x-mcp-header`` annotation names is ``Mcp-Param-`` followed by it.
+PARAM_PREFIX = "Mcp-Param-"
+#: The JSON Schema types an ``x-mcp-header`` property may have.
+_PARAM_TYPES = frozenset({"string", "integer", "boolean"})
+#: An ``x-mcp-header`` name: an RFC 9110 token (no space, colon or control character, ASCII).
+_PARAM_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
 
 
 def _plain_ascii(value: str) -> bool:
@@ -52,8 +71,12 @@ def _plain_ascii(value: str) -> bool:
     return bool(value) and value.isascii() and value.isprintable() and value == value.strip(" ")
 
 
-def _decode_name(value: str) -> str | None:
-    """The ``Mcp-Name`` value decoded (Base64 sentinel or plain), or ``None`` if malformed."""
+def _decode_value(value: str) -> str | None:
+    """A routing header value decoded (Base64 sentinel or plain), ``None`` if malformed.
+
+    A value is Base64 only when wrapped in the whole sentinel ``=?base64?…?=``; anything else is
+    taken literally. The Base64 must be canonical: its alphabet only, padding included.
+    """
     if not _plain_ascii(value):
         return None
     if not (value.startswith(_SENTINEL_START) and value.endswith(_SENTINEL_END)):
@@ -151,7 +174,7 @@ def routing_headers(headers: Headers) -> RoutingHeaders | None:
         return RoutingHeaders(version, method, None, "more than one Mcp-Name header")
     name = None
     if names:
-        name = _decode_name(names[0].strip(" \t"))
+        name = _decode_value(names[0].strip(" \t"))
         if name is None:
             problem = (
                 "a malformed Mcp-Name header "
@@ -161,3 +184,98 @@ def routing_headers(headers: Headers) -> RoutingHeaders | None:
     if method in NAMED_PARAMS and name is None:
         return RoutingHeaders(version, method, None, f"{method} needs an Mcp-Name header")
     return RoutingHeaders(version, method, name)
+
+
+def header_params(input_schema: object) -> dict[str, str]:
+    """The ``x-mcp-header`` annotations of a tool's ``inputSchema``: property → header name.
+
+    Only top-level properties are mirrored. Raises :class:`ValueError` for an annotation a client
+    must refuse (clients then drop the whole tool): a name that is empty, not an RFC 9110 token or
+    used twice (case-insensitively), or a property that is not a string, integer or boolean.
+    """
+    properties = input_schema.get("properties") if isinstance(input_schema, dict) else None
+    if not isinstance(properties, dict):
+        return {}
+    declared: dict[str, str] = {}
+    for prop, schema in properties.items():
+        name = schema.get("x-mcp-header") if isinstance(schema, dict) else None
+        if name is None:
+            continue
+        if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
+            raise ValueError(
+                f"x-mcp-header of property {prop!r} must be a non-empty HTTP token "
+                "(ASCII letters, digits and !#$%&'*+.^_`|~-, at most 64)"
+            )
+        if schema.get("type") not in _PARAM_TYPES:
+            raise ValueError(
+                f"x-mcp-header on property {prop!r} needs type string, integer or boolean"
+            )
+        if name.lower() in (taken.lower() for taken in declared.values()):
+            raise ValueError(
+                f"x-mcp-header {name!r} is declared twice (names are case-insensitive)"
+            )
+        declared[prop] = name
+    return declared
+
+
+def _header_text(value: object) -> str | None:
+    """How an argument is mirrored in a header (before Base64), ``None`` if it cannot be."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | str):
+        return str(value)
+    return None
+
+
+def _param_values(headers: Headers) -> dict[str, list[str]]:
+    """Every ``Mcp-Param-*`` header, by lower-cased name (repeated headers kept apart)."""
+    found: dict[str, list[str]] = {}
+    prefix = PARAM_PREFIX.lower()
+    for key, value in headers.items() if isinstance(headers, Mapping) else headers:
+        lowered = key.lower()
+        if lowered.startswith(prefix):
+            found.setdefault(lowered, []).append(str(value))
+    return found
+
+
+def param_disagreement(headers: Headers, arguments: object, declared: Mapping[str, str]) -> str:
+    """Why the ``Mcp-Param-*`` headers do not match ``arguments`` ("" when they do).
+
+    Args:
+        headers: the request headers (a mapping or (name, value) pairs; repeats kept apart).
+        arguments: the body's ``params.arguments``.
+        declared: the tool's annotations, from :func:`header_params`.
+
+    The message names the header, never a value.
+
+    """
+    if not declared:
+        return ""
+    found = _param_values(headers)
+    args = arguments if isinstance(arguments, dict) else {}
+    for prop, name in declared.items():
+        header = PARAM_PREFIX + name
+        values = found.get(header.lower(), [])
+        value = args.get(prop)
+        if len(values) > 1:
+            return f"more than one {header} header"
+        if value is None:
+            if values:
+                return f"a {header} header for arguments.{prop}, which the body does not carry"
+            continue
+        expected = _header_text(value)
+        if expected is None:
+            return (
+                f"arguments.{prop} is mirrored in {header} but is not a string, integer or boolean"
+            )
+        if not values:
+            return f"a missing {header} header (the body carries arguments.{prop})"
+        decoded = _decode_value(values[0].strip(" \t"))
+        if decoded is None:
+            return (
+                f"a malformed {header} header "
+                "(send visible ASCII, or =?base64?<Base64 of the UTF-8 value>?=)"
+            )
+        if decoded != expected:
+            return f"the {header} header does not match arguments.{prop}"
+    return ""
