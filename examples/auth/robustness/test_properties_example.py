@@ -41,8 +41,11 @@ FUZZ = settings(
 )
 SERVER_URL = "http://127.0.0.1:3001"
 MCP_URL = SERVER_URL + "/mcp"
-TRANSPORT_STATUSES = {200, 202, 400, 403, 406, 413, 415}
-JSONRPC_CODES = {-32700, -32600, -32601, -32602, -32603, -32002, -32000}
+TRANSPORT_STATUSES = {200, 202, 400, 403, 404, 406, 413, 415}
+# JSON-RPC's own codes, MCP's resource-not-found (-32002), the transport refusal (-32000) and
+# the 2026-07-28 ones: routing headers disagree with the body (-32020), a capability the
+# request needs was not declared (-32021), unsupported protocol version (-32022).
+JSONRPC_CODES = {-32700, -32600, -32601, -32602, -32603, -32002, -32000, -32020, -32021, -32022}
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
@@ -272,7 +275,9 @@ def jsonrpc_messages(draw: st.DrawFn) -> dict[str, Any]:
 @FUZZ
 @given(
     message=jsonrpc_messages(),
-    version=st.sampled_from(["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "1999"]),
+    version=st.sampled_from(
+        ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "1999", ""]
+    ),
 )
 def test_random_jsonrpc_messages(
     client: FlaskClient, token: str, message: dict[str, Any], version: str
