@@ -146,24 +146,17 @@ class ChallengeFactory:
     @staticmethod
     def keys_unavailable() -> Challenge:
         """503: the signing keys could not be obtained, so no token can be judged."""
-        body = {
-            "error": "temporarily_unavailable",
-            "error_description": "The authorization server's signing keys (JWKS) could not "
-            "be obtained; try again later.",
-        }
-        headers = (*_BASE_HEADERS, ("Retry-After", "30"))
-        return Challenge(status=503, headers=headers, body=body, error="temporarily_unavailable")
+        return _unavailable(
+            "The authorization server's signing keys (JWKS) could not be obtained; try again later."
+        )
 
     @staticmethod
     def authorization_server_unavailable() -> Challenge:
         """503: neither the signing keys nor token introspection could judge the token."""
-        body = {
-            "error": "temporarily_unavailable",
-            "error_description": "The authorization server could not be reached to check the "
-            "access token (signing keys or token introspection); try again later.",
-        }
-        headers = (*_BASE_HEADERS, ("Retry-After", "30"))
-        return Challenge(status=503, headers=headers, body=body, error="temporarily_unavailable")
+        return _unavailable(
+            "The authorization server could not be reached to check the access token "
+            "(signing keys or token introspection); try again later."
+        )
 
     @staticmethod
     def server_error() -> Challenge:
@@ -213,3 +206,10 @@ class ChallengeFactory:
             "error_description": "Session not found: start a new session (initialize).",
         }
         return Challenge(status=404, headers=_BASE_HEADERS, body=body, error="invalid_session")
+
+
+def _unavailable(description: str) -> Challenge:
+    """503 ``temporarily_unavailable`` with ``Retry-After``: the token could not be judged."""
+    body = {"error": "temporarily_unavailable", "error_description": description}
+    headers = (*_BASE_HEADERS, ("Retry-After", "30"))
+    return Challenge(status=503, headers=headers, body=body, error="temporarily_unavailable")
